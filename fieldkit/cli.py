@@ -1,0 +1,177 @@
+"""The ``fieldkit`` program: one command line for the field app, sync and the central server."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import create_app, datadir
+from .instance import AlreadyRunning, InstanceLock
+
+
+class Context:
+    """What every command shares: the chosen data folder."""
+
+    def __init__(self, data: str | None):
+        self.data = data
+
+    def data_dir(self) -> Path:
+        return datadir.resolve(self.data)
+
+    def app(self, **config):
+        return create_app({"DATA_DIR": self.data_dir(), **config})
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--data", "data", type=click.Path(file_okay=False), envvar=datadir.ENV_VAR,
+              help="Data folder (default: your user data folder; or $FIELDKIT_DATA).")
+@click.version_option(package_name="fieldkit")
+@click.pass_context
+def main(click_ctx, data):
+    """FieldKit: record and follow service-delivery issues and meetings, offline."""
+    click_ctx.obj = Context(data)
+
+
+def _lock(data_dir: Path) -> InstanceLock:
+    return InstanceLock(data_dir).acquire()
+
+
+@main.command()
+@click.option("--demo", is_flag=True, help="Use the separate demo data folder, filled with sample issues.")
+@click.option("--browser", is_flag=True, help="Open in the web browser instead of a desktop window.")
+@click.option("--port", type=int, default=0, help="Port on 127.0.0.1 (default: any free port).")
+@pass_ctx
+def start(ctx, demo, browser, port):
+    """Open FieldKit in a desktop window (or the browser where no window is possible)."""
+    from . import desktop
+
+    if demo:
+        ctx.data = str(_ensure_demo())
+    data_dir = ctx.data_dir()
+    try:
+        lock = _lock(data_dir)
+    except AlreadyRunning as running:
+        click.echo(f"FieldKit is already running for {data_dir}: {running.url}")
+        if running.url:
+            import webbrowser
+
+            webbrowser.open(running.url)
+        return
+    try:
+        desktop.run(ctx.app(), lock, window=not browser, port=port)
+    finally:
+        lock.release()
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=int, default=8080, show_default=True, help="Port to listen on.")
+@pass_ctx
+def serve(ctx, host, port):
+    """Serve FieldKit headless with a real WSGI server (no window)."""
+    from .server import make_server, server_url
+
+    data_dir = ctx.data_dir()
+    try:
+        lock = _lock(data_dir)
+    except AlreadyRunning as running:
+        raise click.ClickException(f"FieldKit already serves {data_dir} at {running.url}") from None
+    try:
+        server = make_server(ctx.app(), host=host, port=port)
+        url = server_url(server)
+        lock.announce(url)
+        click.echo(f"FieldKit is serving {data_dir} at {url}", err=False)
+        sys.stdout.flush()
+        try:
+            server.run()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.close()
+    finally:
+        lock.release()
+
+
+def _ensure_demo() -> Path:
+    from .demo import fill
+
+    folder = datadir.demo_dir()
+    app = create_app({"DATA_DIR": folder})
+    with app.app_context():
+        fill(app)
+    return folder
+
+
+@main.command()
+@click.option("--no-start", is_flag=True, help="Only create the demo data; do not open the app.")
+@click.option("--browser", is_flag=True, help="Open in the web browser instead of a desktop window.")
+@click.pass_context
+def demo(click_ctx, no_start, browser):
+    """Create a separate demo data folder with a few hundred sample issues, and open it."""
+    folder = _ensure_demo()
+    click.echo(f"Demo data is in {folder}")
+    if not no_start:
+        click_ctx.obj.data = str(folder)
+        click_ctx.invoke(start, demo=False, browser=browser, port=0)
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), help="Default: from the file name.")
+@pass_ctx
+def import_(ctx, file, fmt):
+    """Import issues from a CSV or JSON Lines file: all rows, or none if any is bad."""
+    from .db import connect
+    from .transfer import import_issues
+
+    app = ctx.app()
+    with app.app_context():
+        conn = connect(app.config["DATABASE"])
+        try:
+            report = import_issues(conn, file, fmt=fmt, author=app.config["AUTHOR"], org=app.config["ORG"])
+        finally:
+            conn.close()
+    if report.problems:
+        for number, column, message in report.problems[:200]:
+            where = f"row {number}" + (f", {column}" if column else "")
+            click.echo(f"{where}: {message}", err=True)
+        raise click.ClickException(
+            f"{len(report.problems)} problem(s) found; nothing was imported from {file.name}."
+        )
+    click.echo(f"Imported {report.imported} issue(s); {report.skipped} already present.")
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), required=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: standard output).")
+@pass_ctx
+def export(ctx, fmt, out):
+    """Export every current issue as CSV or JSON Lines."""
+    from .db import connect
+    from .transfer import export_issues
+
+    app = ctx.app()
+    conn = connect(app.config["DATABASE"])
+    try:
+        if out:
+            tmp = out.with_name(out.name + ".part")
+            with tmp.open("w", encoding="utf-8", newline="") as handle:
+                count = export_issues(conn, handle, fmt)
+            tmp.replace(out)
+            click.echo(f"Exported {count} issue(s) to {out}", err=True)
+        else:
+            export_issues(conn, sys.stdout, fmt)
+    finally:
+        conn.close()
+
+
+#: Further command groups, each in its own module under fieldkit/commands/.
+COMMAND_MODULES: tuple[str, ...] = ()
+
+for _module in COMMAND_MODULES:
+    __import__(f"fieldkit.commands.{_module}")

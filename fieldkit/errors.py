@@ -1,0 +1,76 @@
+"""FieldKit's errors and the one place that turns any error into a response.
+
+    HTTPException (werkzeug)      404, 405, 413, CSRF 400 …: a translated page, or a JSON
+                                  problem for /api/
+    validation.Invalid            handled by views: messages beside fields, status 422
+    sync.SyncError                sync failures: a JSON problem (API) or a plain message
+
+Unexpected errors are logged with their trace and shown as a plain apology page: the user
+never sees a stack trace.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from .i18n import gettext as _
+
+log = logging.getLogger(__name__)
+
+
+def _messages(status: int) -> tuple[str, str]:
+    titles = {
+        400: (_("Something in that request was not right"),
+              _("Go back, check what you entered, and try again.")),
+        403: (_("Not allowed"), _("You do not have access to this page.")),
+        404: (_("Not found"), _("This page or record does not exist, or it was deleted.")),
+        405: (_("Not allowed"), _("This address cannot be used that way.")),
+        413: (_("That upload is too large"),
+              _("Each file must be smaller than the upload limit. Nothing was saved; go back "
+                "and attach a smaller file.")),
+        429: (_("Too many attempts"), _("Wait a minute, then try again.")),
+    }
+    return titles.get(status, (_("Something went wrong"),
+                               _("Nothing you typed was lost in the database. Go back and try "
+                                 "again; if it keeps happening, tell your country team.")))
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def problem(status: int, title: str, detail: str = "", **extra):
+    """A JSON problem body (RFC 9457)."""
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    return response
+
+
+def handle(error):
+    """The single mapping from exceptions to responses."""
+    if isinstance(error, CSRFError):
+        status = 400
+        title = _("This form has expired")
+        detail = _("For your safety, forms expire. Reload the page and submit again; what "
+                   "you typed is still in the browser's form if you go back.")
+    elif isinstance(error, HTTPException):
+        status = error.code or 500
+        title, detail = _messages(status)
+    else:
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        status = 500
+        title, detail = _messages(500)
+        error = InternalServerError()
+    if wants_json():
+        return problem(status, title, detail)
+    return render_template("error.html", title=title, detail=detail, status=status), status
+
+
+def init_app(app) -> None:
+    app.register_error_handler(Exception, handle)

@@ -1,0 +1,236 @@
+"""Named, ordered schema migrations, each applied in a transaction with its bookkeeping row."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import datetime, timezone
+
+from sync import journal
+
+from .db import connect, run_script, transaction
+
+MIGRATIONS = []
+
+
+def migration(function):
+    """Register a migration; its name is the function's name, its order the file's."""
+    MIGRATIONS.append(function)
+    return function
+
+
+def _indic_marks() -> str:
+    # Vowel signs and viramas of Indic scripts are combining marks, which FTS5's unicode61
+    # tokenizer would treat as separators and cut words apart; keep them inside tokens.
+    marks = (
+        chr(c) for c in range(0x0900, 0x0E00) if unicodedata.category(chr(c)) in {"Mn", "Mc", "Me"}
+    )
+    return "".join(marks) + "\u200c\u200d"
+
+
+SYNCED_COLUMNS = """
+    id TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    updated_at TEXT,
+    org TEXT NOT NULL DEFAULT '',
+    country TEXT NOT NULL DEFAULT '',
+    deleted INTEGER NOT NULL DEFAULT 0
+"""
+
+
+@migration
+def m0001_journal(conn):
+    journal.install(conn)
+
+
+@migration
+def m0002_issues(conn):
+    run_script(conn, 
+        f"""
+        CREATE TABLE issues (
+            {SYNCED_COLUMNS},
+            ref TEXT NOT NULL,
+            language TEXT NOT NULL DEFAULT 'en',
+            title TEXT NOT NULL,
+            description TEXT NOT NULL DEFAULT '',
+            sector TEXT NOT NULL,
+            region TEXT NOT NULL DEFAULT '',
+            district TEXT NOT NULL DEFAULT '',
+            ward TEXT NOT NULL DEFAULT '',
+            community TEXT NOT NULL DEFAULT '',
+            facility TEXT NOT NULL DEFAULT '',
+            address TEXT NOT NULL DEFAULT '',
+            lat REAL, lon REAL, gps_accuracy REAL,
+            observed_on TEXT,
+            severity INTEGER NOT NULL DEFAULT 2,
+            people_affected INTEGER,
+            households_affected INTEGER,
+            status TEXT NOT NULL DEFAULT 'reported',
+            responsible_body TEXT NOT NULL DEFAULT '',
+            responsible_official TEXT NOT NULL DEFAULT '',
+            budget_year TEXT NOT NULL DEFAULT '',
+            budget_code TEXT NOT NULL DEFAULT '',
+            budget_description TEXT NOT NULL DEFAULT '',
+            budget_allocated TEXT, budget_released TEXT, budget_spent TEXT,
+            budget_currency TEXT NOT NULL DEFAULT '',
+            tags TEXT NOT NULL DEFAULT '[]',
+            anonymous INTEGER NOT NULL DEFAULT 1,
+            consent INTEGER NOT NULL DEFAULT 0,
+            visibility TEXT NOT NULL DEFAULT 'programme',
+            recorded_by TEXT NOT NULL DEFAULT '',
+            -- derived from issue_events by triggers below, never journaled:
+            last_response_on TEXT,
+            commitment_due_on TEXT
+        );
+        CREATE INDEX issues_updated ON issues (deleted, updated_at DESC);
+        CREATE INDEX issues_status ON issues (deleted, status, updated_at DESC);
+        CREATE INDEX issues_sector ON issues (deleted, sector, updated_at DESC);
+        CREATE INDEX issues_district ON issues (deleted, district, community);
+        CREATE INDEX issues_severity ON issues (deleted, severity, updated_at DESC);
+        CREATE INDEX issues_due ON issues (commitment_due_on) WHERE commitment_due_on IS NOT NULL;
+        CREATE INDEX issues_ref ON issues (ref);
+
+        CREATE TABLE issue_events (
+            {SYNCED_COLUMNS},
+            issue_id TEXT NOT NULL REFERENCES issues (id),
+            kind TEXT NOT NULL,
+            occurred_on TEXT NOT NULL,
+            language TEXT NOT NULL DEFAULT 'en',
+            status TEXT,
+            channel TEXT,
+            official TEXT NOT NULL DEFAULT '',
+            said TEXT NOT NULL DEFAULT '',
+            commitment TEXT NOT NULL DEFAULT '',
+            due_on TEXT,
+            fulfilled INTEGER,
+            still_broken INTEGER,
+            note TEXT NOT NULL DEFAULT '',
+            recorded_by TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX issue_events_issue ON issue_events (issue_id, occurred_on);
+
+        CREATE TABLE attachments (
+            {SYNCED_COLUMNS},
+            issue_id TEXT NOT NULL REFERENCES issues (id),
+            event_id TEXT,
+            sha256 TEXT NOT NULL,
+            filename TEXT NOT NULL,
+            media_type TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            width INTEGER, height INTEGER,
+            caption TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX attachments_issue ON attachments (issue_id);
+        CREATE INDEX attachments_sha ON attachments (sha256);
+
+        -- Reporter details shared with the programme because the reporter consented.
+        CREATE TABLE reporters (
+            {SYNCED_COLUMNS},
+            issue_id TEXT NOT NULL REFERENCES issues (id),
+            name TEXT NOT NULL DEFAULT '',
+            contact TEXT NOT NULL DEFAULT '',
+            consent INTEGER NOT NULL DEFAULT 1
+        );
+        CREATE INDEX reporters_issue ON reporters (issue_id);
+
+        -- Reporter details without consent: never journaled, so never synced.
+        CREATE TABLE private_reporters (
+            issue_id TEXT PRIMARY KEY REFERENCES issues (id),
+            name TEXT NOT NULL DEFAULT '',
+            contact TEXT NOT NULL DEFAULT ''
+        );
+
+        -- One-time form tokens: a second submit of the same form finds its first result.
+        CREATE TABLE form_tokens (
+            token TEXT PRIMARY KEY,
+            created_at TEXT NOT NULL,
+            result TEXT NOT NULL
+        );
+
+        CREATE TRIGGER issue_events_derive AFTER INSERT ON issue_events BEGIN
+            UPDATE issues SET
+                last_response_on = (
+                    SELECT MAX(occurred_on) FROM issue_events
+                    WHERE issue_id = NEW.issue_id AND kind = 'response' AND deleted = 0),
+                commitment_due_on = (
+                    SELECT MIN(due_on) FROM issue_events
+                    WHERE issue_id = NEW.issue_id AND kind = 'response' AND deleted = 0
+                      AND due_on IS NOT NULL AND COALESCE(fulfilled, 0) = 0)
+            WHERE id = NEW.issue_id;
+        END;
+        CREATE TRIGGER issue_events_rederive AFTER UPDATE ON issue_events BEGIN
+            UPDATE issues SET
+                last_response_on = (
+                    SELECT MAX(occurred_on) FROM issue_events
+                    WHERE issue_id = NEW.issue_id AND kind = 'response' AND deleted = 0),
+                commitment_due_on = (
+                    SELECT MIN(due_on) FROM issue_events
+                    WHERE issue_id = NEW.issue_id AND kind = 'response' AND deleted = 0
+                      AND due_on IS NOT NULL AND COALESCE(fulfilled, 0) = 0)
+            WHERE id = NEW.issue_id;
+        END;
+        """
+    )
+    tokenizer = f"unicode61 remove_diacritics 2 tokenchars '{_indic_marks()}'"
+    conn.execute(
+        "CREATE VIRTUAL TABLE issues_fts USING fts5("
+        "title, description, place, content='', contentless_delete=1, "
+        f'tokenize="{tokenizer}")'
+    ) if _supports_contentless_delete(conn) else conn.execute(
+        "CREATE VIRTUAL TABLE issues_fts USING fts5("
+        f"title, description, place, content='', tokenize=\"{tokenizer}\")"
+    )
+    place = (
+        "{p}.region || ' ' || {p}.district || ' ' || {p}.ward || ' ' || {p}.community"
+        " || ' ' || {p}.facility || ' ' || {p}.address || ' ' || {p}.ref"
+    )
+    run_script(conn, 
+        f"""
+        CREATE TRIGGER issues_fts_insert AFTER INSERT ON issues BEGIN
+            INSERT INTO issues_fts (rowid, title, description, place)
+            VALUES (NEW.rowid, NEW.title, NEW.description, {place.format(p='NEW')});
+        END;
+        CREATE TRIGGER issues_fts_update AFTER UPDATE OF
+            title, description, region, district, ward, community, facility, address
+            ON issues BEGIN
+            INSERT INTO issues_fts (issues_fts, rowid, title, description, place)
+            VALUES ('delete', OLD.rowid, OLD.title, OLD.description, {place.format(p='OLD')});
+            INSERT INTO issues_fts (rowid, title, description, place)
+            VALUES (NEW.rowid, NEW.title, NEW.description, {place.format(p='NEW')});
+        END;
+        """
+    )
+
+
+def _supports_contentless_delete(conn) -> bool:
+    version = tuple(int(p) for p in conn.execute("SELECT sqlite_version()").fetchone()[0].split("."))
+    return version >= (3, 43, 0)
+
+
+def migrate(conn) -> list[str]:
+    """Apply every migration not yet applied, in order; returns the names applied."""
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+    )
+    done = {row[0] for row in conn.execute("SELECT name FROM _migrations")}
+    applied = []
+    for function in MIGRATIONS:
+        name = function.__name__
+        if name in done:
+            continue
+        with transaction(conn):
+            function(conn)
+            conn.execute(
+                "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)",
+                (name, datetime.now(timezone.utc).isoformat(timespec="seconds")),
+            )
+        applied.append(name)
+    return applied
+
+
+def migrate_path(path) -> list[str]:
+    """Open the database file at ``path`` and bring it up to date."""
+    conn = connect(path)
+    try:
+        return migrate(conn)
+    finally:
+        conn.close()

@@ -1,0 +1,228 @@
+"""Issues: create, read, edit, delete/restore, list with search and filters, attention lists."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta, timezone
+
+from sync import journal
+from sync.ids import uuid7
+
+from ..db import transaction
+from ..records import CLOSED_STATUSES
+from . import tokens
+
+SORTS = {
+    "updated": "i.updated_at DESC",
+    "oldest": "i.updated_at ASC",
+    "severity": "i.severity DESC, i.updated_at DESC",
+    "observed": "i.observed_on DESC, i.updated_at DESC",
+    "title": "i.title COLLATE NOCASE ASC",
+}
+
+LIST_COLUMNS = (
+    "i.id, i.ref, i.title, i.sector, i.status, i.severity, i.district, i.community, "
+    "i.facility, i.observed_on, i.updated_at, i.commitment_due_on, i.language, i.deleted"
+)
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def next_ref(conn, country: str) -> str:
+    """A short, readable reference such as ``KE-4F2A-0042``: country, device, counter."""
+    device = journal.device_id(conn)
+    counter = int(journal.replica_value(conn, "issue_counter", "0")) + 1
+    journal.set_replica_value(conn, "issue_counter", str(counter))
+    return f"{country}-{device[:4].upper()}-{counter:04d}"
+
+
+def create_issue(conn, values: dict, *, author: str = "", reporter: dict | None = None,
+                 token: str | None = None, org: str = "", issue_id: str | None = None) -> str:
+    """Record a new issue (and its reporter) in one transaction; returns its id.
+
+    With a ``token`` already used, nothing is written and the first issue's id is returned.
+    """
+    with transaction(conn):
+        earlier = tokens.seen(conn, token)
+        if earlier:
+            return earlier
+        issue_id = issue_id or uuid7()
+        fields = dict(values)
+        fields["tags"] = json.dumps(fields.get("tags") or [], ensure_ascii=False)
+        fields.setdefault("created_at", now_iso())
+        fields.setdefault("org", org)
+        fields["ref"] = fields.get("ref") or next_ref(conn, fields.get("country") or "XX")
+        fields.setdefault("recorded_by", author)
+        fields["anonymous"] = 1 if not reporter else 0
+        fields["consent"] = 1 if reporter and reporter.get("consent") else 0
+        journal.create(conn, "issues", {"id": issue_id, **fields}, author=author)
+        if reporter:
+            save_reporter(conn, issue_id, reporter, author=author, org=fields["org"],
+                          country=fields.get("country", ""))
+        tokens.claim(conn, token, issue_id)
+        return issue_id
+
+
+def save_reporter(conn, issue_id: str, reporter: dict, *, author: str, org: str, country: str):
+    """Keep the reporter's name and contact: synced only if they consented, else private."""
+    if reporter.get("consent"):
+        conn.execute("DELETE FROM private_reporters WHERE issue_id = ?", (issue_id,))
+        existing = conn.execute(
+            "SELECT id FROM reporters WHERE issue_id = ? AND deleted = 0", (issue_id,)
+        ).fetchone()
+        changes = {"name": reporter.get("name", ""), "contact": reporter.get("contact", "")}
+        if existing:
+            journal.update(conn, "reporters", existing[0], changes, author=author)
+        else:
+            journal.create(
+                conn, "reporters",
+                {"id": uuid7(), "created_at": now_iso(), "org": org, "country": country,
+                 "issue_id": issue_id, "consent": 1, **changes},
+                author=author,
+            )
+    else:
+        conn.execute(
+            "INSERT INTO private_reporters (issue_id, name, contact) VALUES (?, ?, ?) "
+            "ON CONFLICT (issue_id) DO UPDATE SET name = excluded.name, contact = excluded.contact",
+            (issue_id, reporter.get("name", ""), reporter.get("contact", "")),
+        )
+
+
+def reporter_of(conn, issue_id: str) -> dict | None:
+    """The reporter's details and whether they are shared, or None if anonymous."""
+    row = conn.execute(
+        "SELECT name, contact, 1 AS consent FROM reporters WHERE issue_id = ? AND deleted = 0 "
+        "UNION ALL SELECT name, contact, 0 FROM private_reporters WHERE issue_id = ?",
+        (issue_id, issue_id),
+    ).fetchone()
+    return dict(zip(("name", "contact", "consent"), row)) if row else None
+
+
+def _as_dict(row) -> dict:
+    item = dict(row)
+    if "tags" in item:
+        try:
+            item["tags"] = json.loads(item["tags"] or "[]")
+        except ValueError:
+            item["tags"] = []
+    return item
+
+
+def get_issue(conn, issue_id: str) -> dict | None:
+    """One issue (deleted or not) with its tags decoded, or None."""
+    row = conn.execute("SELECT * FROM issues WHERE id = ?", (issue_id,)).fetchone()
+    return _as_dict(row) if row else None
+
+
+def update_issue(conn, issue_id: str, changes: dict, *, author: str = "",
+                 token: str | None = None) -> bool:
+    """Save edited fields of an issue; returns False if the form was already saved."""
+    with transaction(conn):
+        if tokens.seen(conn, token):
+            return False
+        fields = dict(changes)
+        if "tags" in fields:
+            fields["tags"] = json.dumps(fields["tags"], ensure_ascii=False)
+        journal.update(conn, "issues", issue_id, fields, author=author)
+        tokens.claim(conn, token, issue_id)
+        return True
+
+
+def delete_issue(conn, issue_id: str, *, author: str = "") -> None:
+    """Tombstone an issue; it stays restorable and its history is kept."""
+    with transaction(conn):
+        journal.delete(conn, "issues", issue_id, author=author)
+
+
+def restore_issue(conn, issue_id: str, *, author: str = "") -> None:
+    """Bring a deleted issue back."""
+    with transaction(conn):
+        journal.restore(conn, "issues", issue_id, author=author)
+
+
+def fts_query(text: str) -> str:
+    """User words → an FTS5 query: every word must match, as a word or a word's start."""
+    words = [w.replace('"', "") for w in text.split()]
+    return " ".join(f'"{w}"*' for w in words if w)
+
+
+def _where(filters: dict, today: date) -> tuple[list[str], list]:
+    clauses, params = ["i.deleted = ?"], [1 if filters.get("deleted") else 0]
+    for name in ("status", "sector", "district", "community"):
+        if filters.get(name):
+            clauses.append(f"i.{name} = ?")
+            params.append(filters[name])
+    if filters.get("severity"):
+        clauses.append("i.severity = ?")
+        params.append(int(filters["severity"]))
+    if filters.get("overdue"):
+        clauses.append("i.commitment_due_on < ?")
+        params.append(today.isoformat())
+        clauses.append(f"i.status NOT IN ({', '.join('?' for _ in CLOSED_STATUSES)})")
+        params.extend(CLOSED_STATUSES)
+    query = fts_query(filters.get("q") or "")
+    if query:
+        clauses.append("i.rowid IN (SELECT rowid FROM issues_fts WHERE issues_fts MATCH ?)")
+        params.append(query)
+    return clauses, params
+
+
+def list_issues(conn, filters: dict, *, sort: str = "updated", page: int = 1,
+                page_size: int = 25, today: date | None = None) -> tuple[list[dict], int]:
+    """One page of issues matching the filters, and how many match in all."""
+    clauses, params = _where(filters, today or date.today())
+    where = " AND ".join(clauses)
+    order = SORTS.get(sort, SORTS["updated"])
+    total = conn.execute(f"SELECT COUNT(*) FROM issues i WHERE {where}", params).fetchone()[0]
+    rows = conn.execute(
+        f"SELECT {LIST_COLUMNS} FROM issues i WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
+        [*params, page_size, (max(page, 1) - 1) * page_size],
+    ).fetchall()
+    return [dict(r) for r in rows], total
+
+
+def places(conn, column: str) -> list[str]:
+    """Distinct districts or communities in use, for filter choices."""
+    assert column in {"district", "community"}
+    return [
+        r[0]
+        for r in conn.execute(
+            f"SELECT DISTINCT {column} FROM issues WHERE deleted = 0 AND {column} != '' "
+            f"ORDER BY {column} LIMIT 500"
+        )
+    ]
+
+
+def attention(conn, *, today: date, no_response_days: int, limit: int = 10) -> dict:
+    """What needs following up: commitments past due, open issues with no response for N days."""
+    closed = ", ".join("?" for _ in CLOSED_STATUSES)
+    overdue = conn.execute(
+        f"SELECT {LIST_COLUMNS} FROM issues i WHERE i.commitment_due_on < ? AND i.deleted = 0 "
+        f"AND i.status NOT IN ({closed}) ORDER BY i.commitment_due_on LIMIT ?",
+        (today.isoformat(), *CLOSED_STATUSES, limit),
+    ).fetchall()
+    cutoff = (today - timedelta(days=no_response_days)).isoformat()
+    silent = conn.execute(
+        f"SELECT {LIST_COLUMNS} FROM issues i INDEXED BY issues_updated "
+        f"WHERE i.deleted = 0 AND i.status NOT IN ({closed}) "
+        "AND COALESCE(i.last_response_on, substr(i.created_at, 1, 10)) < ? "
+        "ORDER BY i.updated_at ASC LIMIT ?",
+        (*CLOSED_STATUSES, cutoff, limit),
+    ).fetchall()
+    recent = conn.execute(
+        f"SELECT {LIST_COLUMNS} FROM issues i WHERE i.deleted = 0 "
+        "ORDER BY i.updated_at DESC LIMIT ?",
+        (limit,),
+    ).fetchall()
+    return {
+        "overdue": [dict(r) for r in overdue],
+        "silent": [dict(r) for r in silent],
+        "recent": [dict(r) for r in recent],
+    }
+
+
+def history(conn, table: str, row_id: str) -> list[dict]:
+    """Who changed which field and when, read from the ops journal."""
+    return journal.ops_for_row(conn, table, row_id)

@@ -1,0 +1,26 @@
+"""Serving FieldKit with a real WSGI server (waitress), never Flask's development server."""
+
+from __future__ import annotations
+
+import socket
+
+from waitress.server import create_server
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port nobody listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]
+
+
+def make_server(app, host: str = "127.0.0.1", port: int = 0, threads: int = 4):
+    """A waitress server bound to host:port (0 picks a free port); call ``.run()`` to serve."""
+    return create_server(app, host=host, port=port or free_port(host), threads=threads,
+                         ident="FieldKit", clear_untrusted_proxy_headers=True,
+                         max_request_body_size=app.config["MAX_CONTENT_LENGTH"] + (1 << 20))
+
+
+def server_url(server) -> str:
+    host, port = server.effective_host, server.effective_port
+    return f"http://{host}:{port}/"

@@ -1,0 +1,73 @@
+"""Every FieldKit setting, declared once: name, default, type and help.
+
+A setting is read, last one wins, from: its default here; ``settings.json`` in the data
+folder; the environment variable ``FIELDKIT_<NAME>``; the ``config`` given to
+``create_app`` (tests). The README's settings table is checked against this list.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+
+    @property
+    def env(self) -> str:
+        return f"FIELDKIT_{self.name}"
+
+    def parse(self, text: str) -> Any:
+        """Read the setting from the text of an environment variable."""
+        if isinstance(self.default, bool):
+            return text.strip().lower() in {"1", "true", "yes", "on"}
+        if isinstance(self.default, int):
+            return int(text)
+        return text
+
+
+SETTINGS = (
+    Setting("COUNTRY", "KE", "ISO country code new records default to (KE, GH, IN, ID, SN, ZA ...)."),
+    Setting("ORG", "local", "Partner organisation this device records for (set by enrolment)."),
+    Setting("DEFAULT_LANGUAGE", "en", "UI language used when the browser asks for none we ship."),
+    Setting("MAX_UPLOAD_MB", 25, "Largest attachment accepted, in megabytes."),
+    Setting("NO_RESPONSE_DAYS", 30, "An open issue with no government response for this many days needs attention."),
+    Setting("PAGE_SIZE", 25, "Issues shown per page in lists."),
+    Setting("AUTHOR", "", "Name recorded as the author of changes made on this device."),
+)
+
+BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def load(data_dir: Path, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Resolve every setting for a data folder: defaults, settings.json, environment, overrides."""
+    values = {s.name: s.default for s in SETTINGS}
+    stored = data_dir / "settings.json"
+    if stored.is_file():
+        try:
+            saved = json.loads(stored.read_text(encoding="utf-8"))
+        except ValueError:
+            saved = {}
+        values.update({k: v for k, v in saved.items() if k in BY_NAME})
+    for setting in SETTINGS:
+        if setting.env in os.environ:
+            values[setting.name] = setting.parse(os.environ[setting.env])
+    values.update({k: v for k, v in (overrides or {}).items() if k in BY_NAME})
+    return values
+
+
+def save(data_dir: Path, changes: dict[str, Any]) -> None:
+    """Store settings changed from the Settings page in the data folder's settings.json."""
+    stored = data_dir / "settings.json"
+    saved = json.loads(stored.read_text(encoding="utf-8")) if stored.is_file() else {}
+    saved.update({k: v for k, v in changes.items() if k in BY_NAME})
+    tmp = stored.with_suffix(".tmp")
+    tmp.write_text(json.dumps(saved, indent=2, sort_keys=True), encoding="utf-8")
+    tmp.replace(stored)

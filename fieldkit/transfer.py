@@ -1,0 +1,146 @@
+"""Import and export of issues as CSV or JSON Lines, with one documented column set.
+
+Import is all-or-nothing: every row is validated first; a single bad row means nothing
+from the file is written, and each bad row is reported with its number and reason.
+Rows carrying the ``id`` of an issue already here are skipped, so importing the same
+file twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .db import transaction
+from .forms import parse_issue
+from .i18n import gettext as _
+from .queries.issues import create_issue
+
+#: The columns of an export, and what an import reads (all optional but title and sector).
+COLUMNS = (
+    "id", "ref", "created_at", "updated_at", "language", "title", "description", "sector",
+    "status", "severity", "country", "region", "district", "ward", "community", "facility",
+    "address", "lat", "lon", "gps_accuracy", "observed_on", "people_affected",
+    "households_affected", "responsible_body", "responsible_official", "budget_year",
+    "budget_code", "budget_description", "budget_currency", "budget_allocated",
+    "budget_released", "budget_spent", "tags", "visibility",
+)
+UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+@dataclass
+class ImportReport:
+    imported: int = 0
+    skipped: int = 0
+    problems: list[tuple[int, str, str]] = field(default_factory=list)
+
+
+def _rows(path: Path, fmt: str):
+    """(row number, dict of text) for each data row; row numbers as a spreadsheet shows them."""
+    if fmt == "csv":
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            for number, row in enumerate(csv.DictReader(handle), start=2):
+                yield number, {k.strip(): (v or "") for k, v in row.items() if k}
+    else:
+        with path.open(encoding="utf-8") as handle:
+            for number, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    data = json.loads(line)
+                except ValueError:
+                    yield number, None
+                    continue
+                if not isinstance(data, dict):
+                    yield number, None
+                    continue
+                yield number, {
+                    k: (", ".join(v) if isinstance(v, list) else "" if v is None else str(v))
+                    for k, v in data.items()
+                }
+
+
+def detect_format(path: Path, fmt: str | None) -> str:
+    if fmt:
+        return fmt
+    return "jsonl" if path.suffix.lower() in {".jsonl", ".ndjson", ".json"} else "csv"
+
+
+def import_issues(conn, path: Path, *, fmt: str | None = None, author: str = "", org: str = "") -> ImportReport:
+    """Validate every row of a file, then import all of them in one transaction, or none."""
+    fmt = detect_format(path, fmt)
+    report = ImportReport()
+    parsed = []
+    seen_ids: set[str] = set()
+    for number, row in _rows(path, fmt):
+        if row is None:
+            report.problems.append((number, "", _("This line is not a JSON object.")))
+            continue
+        unknown = set(row) - set(COLUMNS)
+        if unknown:
+            report.problems.append((number, ", ".join(sorted(unknown)), _("Unknown column.")))
+            continue
+        result = parse_issue(row)
+        for name, message in result.errors.items():
+            report.problems.append((number, name, message))
+        row_id = row.get("id", "").strip()
+        if row_id and not UUID.match(row_id):
+            report.problems.append((number, "id", _("Not a FieldKit id; leave it empty for new issues.")))
+        if row_id in seen_ids:
+            report.problems.append((number, "id", _("This id appears twice in the file.")))
+        seen_ids.add(row_id)
+        if not result.errors:
+            values = dict(result.values)
+            for name in ("ref", "created_at"):
+                if row.get(name):
+                    values[name] = row[name].strip()
+            parsed.append((row_id, values))
+    if report.problems:
+        return report
+    with transaction(conn):
+        for row_id, values in parsed:
+            if row_id and conn.execute("SELECT 1 FROM issues WHERE id = ?", (row_id,)).fetchone():
+                report.skipped += 1
+                continue
+            create_issue(conn, values, author=author, org=org, issue_id=row_id or None)
+            report.imported += 1
+    return report
+
+
+def iter_issues(conn):
+    """Every current issue as a dict of the export columns."""
+    cursor = conn.execute(
+        f"SELECT {', '.join(COLUMNS)} FROM issues WHERE deleted = 0 ORDER BY created_at, id"
+    )
+    for row in cursor:
+        item = dict(zip(COLUMNS, row))
+        item["tags"] = json.loads(item["tags"] or "[]")
+        yield item
+
+
+def export_issues(conn, out, fmt: str) -> int:
+    """Write every current issue to ``out`` (a text stream); returns how many."""
+    count = 0
+    if fmt == "csv":
+        writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        for item in iter_issues(conn):
+            item["tags"] = ", ".join(item["tags"])
+            writer.writerow(item)
+            count += 1
+    else:
+        for item in iter_issues(conn):
+            out.write(json.dumps(item, ensure_ascii=False) + "\n")
+            count += 1
+    return count
+
+
+def export_text(conn, fmt: str) -> str:
+    buffer = io.StringIO()
+    export_issues(conn, buffer, fmt)
+    return buffer.getvalue()
+

@@ -1,0 +1,53 @@
+"""Blueprints, one per noun, and what every page shares."""
+
+from __future__ import annotations
+
+from flask import current_app, g, request
+
+from sync.ids import uuid7
+
+from ..i18n import current_locale
+from ..languages import BY_CODE, LANGUAGES
+from ..records import (CHANNELS, COUNTRIES, EVENT_KINDS, SECTORS, SEVERITIES, STATUSES,
+                       VISIBILITIES)
+
+
+def page_context():
+    """Values every template can use: languages, the current one, a fresh form token."""
+    code = current_locale()
+    language = BY_CODE.get(code)
+    return {
+        "languages": LANGUAGES,
+        "lang": code,
+        "direction": language.direction if language else "ltr",
+        "app_version": current_app.config.get("VERSION", ""),
+        "sectors": SECTORS,
+        "statuses": STATUSES,
+        "severities": SEVERITIES,
+        "channels": CHANNELS,
+        "visibilities": VISIBILITIES,
+        "countries": COUNTRIES,
+        "event_kinds": EVENT_KINDS,
+    }
+
+
+def author() -> str:
+    """Who is recorded as making a change from this request."""
+    return getattr(g, "author", "") or current_app.config.get("AUTHOR", "")
+
+
+def register(app) -> None:
+    from . import blobs, home, issues
+
+    app.context_processor(page_context)
+    app.jinja_env.globals["new_form_token"] = uuid7
+    for module in (home, issues, blobs):
+        app.register_blueprint(module.bp)
+
+    @app.after_request
+    def vary_on_htmx(response):
+        if request.headers.get("HX-Request"):
+            response.headers.add("Vary", "HX-Request")
+        elif response.mimetype == "text/html":
+            response.headers.add("Vary", "HX-Request")
+        return response

@@ -1,0 +1,41 @@
+"""Home page (what needs attention) and the language picker."""
+
+from __future__ import annotations
+
+from datetime import date
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, redirect, render_template, request
+
+from ..db import get_db
+from ..languages import CODES
+from ..queries import issues as issue_queries
+
+bp = Blueprint("home", __name__)
+
+
+@bp.get("/")
+def index():
+    lists = issue_queries.attention(
+        get_db(), today=date.today(), no_response_days=current_app.config["NO_RESPONSE_DAYS"]
+    )
+    return render_template("home.html", no_response_days=current_app.config["NO_RESPONSE_DAYS"], **lists)
+
+
+def safe_next(target: str | None) -> str:
+    """A local path to go back to; anything pointing elsewhere becomes the home page."""
+    if not target:
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+@bp.post("/language")
+def choose_language():
+    code = request.form.get("lang", "")
+    response = redirect(safe_next(request.form.get("next")), code=303)
+    if code in CODES:
+        response.set_cookie("lang", code, max_age=5 * 365 * 86400, samesite="Lax", httponly=True)
+    return response

@@ -1,0 +1,225 @@
+"""Issues: list and search, record, view with timeline, edit, delete/restore, history."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+
+from ..blobs import Store, accept
+from ..db import get_db, transaction
+from ..forms import parse_event, parse_issue, parse_reporter
+from ..i18n import gettext as _
+from ..queries import attachments as attachment_queries
+from ..queries import events as event_queries
+from ..queries import issues as queries
+from ..queries import tokens
+from ..validation import Invalid
+from . import author
+
+bp = Blueprint("issues", __name__, url_prefix="/issues")
+
+FILTERS = ("q", "status", "sector", "district", "community", "severity", "overdue", "deleted")
+
+
+def _is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true" and not request.headers.get("HX-Boosted")
+
+
+def _page_number() -> int:
+    try:
+        return max(1, min(int(request.args.get("page", 1)), 1_000_000))
+    except ValueError:
+        return 1
+
+
+@bp.get("/")
+def index():
+    conn = get_db()
+    filters = {k: request.args.get(k, "").strip() for k in FILTERS}
+    if filters["severity"] not in {"", "1", "2", "3", "4"}:
+        filters["severity"] = ""
+    sort = request.args.get("sort", "updated")
+    page = _page_number()
+    page_size = current_app.config["PAGE_SIZE"]
+    rows, total = queries.list_issues(conn, filters, sort=sort, page=page, page_size=page_size)
+    context = dict(
+        rows=rows, total=total, page=page, page_size=page_size, filters=filters, sort=sort,
+        sorts=queries.SORTS, pages=max(1, -(-total // page_size)),
+    )
+    if _is_htmx() and request.headers.get("HX-Target") == "results":
+        return render_template("issues/_results.html", **context)
+    context.update(districts=queries.places(conn, "district"), communities=queries.places(conn, "community"))
+    return render_template("issues/index.html", **context)
+
+
+def _files_from_request(field: str = "files") -> list:
+    return [f for f in request.files.getlist(field) if f and f.filename]
+
+
+def _store_files(uploads, errors: dict, field: str = "files") -> list[dict]:
+    stored = []
+    limit = current_app.config["MAX_UPLOAD_MB"] << 20
+    store = Store(current_app.config["DATA_DIR"])
+    for upload in uploads:
+        try:
+            stored.append(accept(store, upload, max_bytes=limit))
+        except Invalid as error:
+            errors[field] = _("%(file)s: %(reason)s", file=upload.filename, reason=str(error))
+            break
+    return stored
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    if request.method == "GET":
+        issue = {"country": current_app.config["COUNTRY"], "severity": 2, "status": "reported",
+                 "observed_on": date.today().isoformat(), "visibility": "programme",
+                 "language": current_app.config.get("DEFAULT_LANGUAGE", "en")}
+        return render_template("issues/form.html", issue=issue, errors={}, reporter=None)
+    conn = get_db()
+    token = request.form.get("form_token")
+    earlier = tokens.seen(conn, token)
+    if earlier:
+        return redirect(url_for("issues.show", issue_id=earlier), code=303)
+    parsed = parse_issue(request.form)
+    reporter, reporter_errors = parse_reporter(request.form)
+    errors = {**parsed.errors, **reporter_errors}
+    stored = [] if errors else _store_files(_files_from_request(), errors)
+    if errors:
+        return render_template(
+            "issues/form.html", issue=request.form, errors=errors,
+            reporter=reporter), 422
+    with transaction(conn):
+        issue_id = queries.create_issue(
+            conn, parsed.values, author=author(), reporter=reporter, token=token,
+            org=current_app.config["ORG"])
+        if stored:
+            issue = queries.get_issue(conn, issue_id)
+            attachment_queries.add_attachments(conn, issue, stored, author=author())
+    return redirect(url_for("issues.show", issue_id=issue_id), code=303)
+
+
+def _issue_or_404(issue_id: str) -> dict:
+    issue = queries.get_issue(get_db(), issue_id)
+    if issue is None:
+        abort(404)
+    return issue
+
+
+@bp.get("/<issue_id>")
+def show(issue_id: str):
+    conn = get_db()
+    issue = _issue_or_404(issue_id)
+    return render_template(
+        "issues/detail.html",
+        issue=issue,
+        timeline=event_queries.timeline(conn, issue_id),
+        attachments=attachment_queries.for_issue(conn, issue_id),
+        reporter=queries.reporter_of(conn, issue_id),
+        event_errors={}, event_form={}, open_kind=None, today=date.today().isoformat()
+    )
+
+
+@bp.route("/<issue_id>/edit", methods=["GET", "POST"])
+def edit(issue_id: str):
+    conn = get_db()
+    issue = _issue_or_404(issue_id)
+    if request.method == "GET":
+        form = dict(issue, tags=", ".join(issue["tags"]))
+        return render_template("issues/form.html", issue=form, errors={}, editing=True,
+                               reporter=queries.reporter_of(conn, issue_id))
+    token = request.form.get("form_token")
+    if tokens.seen(conn, token):
+        return redirect(url_for("issues.show", issue_id=issue_id), code=303)
+    parsed = parse_issue(request.form)
+    reporter, reporter_errors = parse_reporter(request.form)
+    errors = {**parsed.errors, **reporter_errors}
+    if errors:
+        return render_template("issues/form.html", issue=request.form, errors=errors,
+                               editing=True, reporter=reporter), 422
+    with transaction(conn):
+        queries.update_issue(conn, issue_id, parsed.values, author=author(), token=token)
+        if reporter:
+            queries.save_reporter(conn, issue_id, reporter, author=author(), org=issue["org"],
+                                  country=issue["country"])
+    return redirect(url_for("issues.show", issue_id=issue_id), code=303)
+
+
+@bp.post("/<issue_id>/delete")
+def delete(issue_id: str):
+    _issue_or_404(issue_id)
+    queries.delete_issue(get_db(), issue_id, author=author())
+    return redirect(url_for("issues.show", issue_id=issue_id), code=303)
+
+
+@bp.post("/<issue_id>/restore")
+def restore(issue_id: str):
+    _issue_or_404(issue_id)
+    queries.restore_issue(get_db(), issue_id, author=author())
+    return redirect(url_for("issues.show", issue_id=issue_id), code=303)
+
+
+@bp.post("/<issue_id>/events")
+def add_event(issue_id: str):
+    conn = get_db()
+    issue = _issue_or_404(issue_id)
+    token = request.form.get("form_token")
+    if tokens.seen(conn, token):
+        return redirect(url_for("issues.show", issue_id=issue_id, _anchor="timeline"), code=303)
+    parsed = parse_event(request.form)
+    errors = dict(parsed.errors)
+    stored = [] if errors else _store_files(_files_from_request(), errors)
+    if errors:
+        return render_template(
+            "issues/detail.html", issue=issue,
+            timeline=event_queries.timeline(conn, issue_id),
+            attachments=attachment_queries.for_issue(conn, issue_id),
+            reporter=queries.reporter_of(conn, issue_id),
+            event_errors=errors, event_form=request.form,
+            open_kind=request.form.get("kind"), today=date.today().isoformat(),
+        ), 422
+    with transaction(conn):
+        event_id = event_queries.add_event(conn, issue, parsed.values, author=author(), token=token)
+        if stored:
+            attachment_queries.add_attachments(conn, issue, stored, event_id=event_id, author=author())
+    return redirect(url_for("issues.show", issue_id=issue_id, _anchor="timeline"), code=303)
+
+
+@bp.post("/<issue_id>/events/<event_id>/fulfilled")
+def fulfilled(issue_id: str, event_id: str):
+    conn = get_db()
+    event = event_queries.get_event(conn, event_id)
+    if event is None or event["issue_id"] != issue_id:
+        abort(404)
+    event_queries.set_fulfilled(conn, event_id, request.form.get("fulfilled") == "1", author=author())
+    return redirect(url_for("issues.show", issue_id=issue_id, _anchor="timeline"), code=303)
+
+
+@bp.post("/<issue_id>/attachments")
+def upload(issue_id: str):
+    conn = get_db()
+    issue = _issue_or_404(issue_id)
+    errors: dict = {}
+    uploads = _files_from_request()
+    if not uploads:
+        errors["files"] = _("Choose a file to attach.")
+    stored = [] if errors else _store_files(uploads, errors)
+    if errors:
+        return render_template(
+            "issues/detail.html", issue=issue,
+            timeline=event_queries.timeline(conn, issue_id),
+            attachments=attachment_queries.for_issue(conn, issue_id),
+            reporter=queries.reporter_of(conn, issue_id),
+            event_errors={}, event_form={}, upload_error=errors["files"], open_kind=None,
+            today=date.today().isoformat(),
+        ), 422
+    attachment_queries.add_attachments(conn, issue, stored, author=author())
+    return redirect(url_for("issues.show", issue_id=issue_id, _anchor="attachments"), code=303)
+
+
+@bp.get("/<issue_id>/history")
+def history(issue_id: str):
+    issue = _issue_or_404(issue_id)
+    return render_template("issues/history.html", issue=issue,
+                           ops=queries.history(get_db(), "issues", issue_id))

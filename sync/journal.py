@@ -1,0 +1,281 @@
+"""The ops journal: every change to a synced row is an immutable op written with the row.
+
+Local writes go through :func:`create`, :func:`update`, :func:`delete` and :func:`restore`,
+which must be called inside the caller's transaction: the op, the row and the field dots
+commit together or not at all. Each op is ``(device_id, dseq)`` with a gapless per-device
+sequence, the fields it sets with their values, and for each field its *base dot*: the
+op that produced the value the user saw when editing (DESIGN §5.1).
+
+Tables owned here:
+
+- ``sync_replica``  key/value facts about this replica (device id, last dseq, last HLC);
+- ``sync_ops``      the journal itself; ``server_seq`` is the central sequencer's number;
+- ``sync_rows``     per synced row, the dot of every field (``"*"`` for fields still at the
+                    create op's value), so a base dot is a single lookup;
+- ``sync_conflicts`` disputed fields with every candidate value (filled by the merge).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime, timezone
+from typing import Any, Iterable
+
+from .errors import UnknownTable
+from .ids import dot as make_dot
+from .ids import hlc_millis, hlc_now, new_device_id
+
+#: Synced tables by name: name -> frozenset of writable field names. Filled by the app
+#: through :func:`register`; anything not registered is never journaled or applied.
+SYNCED: dict[str, frozenset[str]] = {}
+
+#: Fields every synced row has that ops never set directly.
+DERIVED_FIELDS = ("updated_at",)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS sync_replica (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sync_ops (
+    device_id TEXT NOT NULL,
+    dseq INTEGER NOT NULL,
+    tbl TEXT NOT NULL,
+    row_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    fields TEXT NOT NULL,
+    base TEXT NOT NULL,
+    hlc TEXT NOT NULL,
+    author TEXT NOT NULL DEFAULT '',
+    server_seq INTEGER,
+    PRIMARY KEY (device_id, dseq)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS sync_ops_row ON sync_ops (tbl, row_id);
+CREATE UNIQUE INDEX IF NOT EXISTS sync_ops_server_seq ON sync_ops (server_seq)
+    WHERE server_seq IS NOT NULL;
+CREATE TABLE IF NOT EXISTS sync_rows (
+    tbl TEXT NOT NULL,
+    row_id TEXT NOT NULL,
+    dots TEXT NOT NULL,
+    PRIMARY KEY (tbl, row_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sync_conflicts (
+    tbl TEXT NOT NULL,
+    row_id TEXT NOT NULL,
+    field TEXT NOT NULL,
+    candidates TEXT NOT NULL,
+    PRIMARY KEY (tbl, row_id, field)
+) WITHOUT ROWID;
+"""
+
+
+def register(table: str, fields: Iterable[str]) -> None:
+    """Declare ``table`` as synced, with the fields an op may set (``id`` excluded)."""
+    SYNCED[table] = frozenset(fields) | {"deleted"}
+
+
+def install(conn) -> None:
+    """Create the journal's tables and this replica's device id, if missing."""
+    statement = ""
+    for line in SCHEMA.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            conn.execute(statement)  # not executescript: that would commit the caller's transaction
+            statement = ""
+    conn.execute(
+        "INSERT OR IGNORE INTO sync_replica (key, value) VALUES ('device_id', ?)",
+        (new_device_id(),),
+    )
+    conn.execute("INSERT OR IGNORE INTO sync_replica (key, value) VALUES ('dseq', '0')")
+    conn.execute("INSERT OR IGNORE INTO sync_replica (key, value) VALUES ('hlc', '')")
+
+
+def replica_value(conn, key: str, default: str | None = None) -> str | None:
+    """One fact about this replica (``device_id``, ``dseq``, ``hlc`` ...)."""
+    row = conn.execute("SELECT value FROM sync_replica WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else default
+
+
+def set_replica_value(conn, key: str, value: str) -> None:
+    """Record one fact about this replica."""
+    conn.execute(
+        "INSERT INTO sync_replica (key, value) VALUES (?, ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (key, value),
+    )
+
+
+def device_id(conn) -> str:
+    """This replica's device id."""
+    return replica_value(conn, "device_id")
+
+
+def field_dots(conn, table: str, row_id: str) -> dict[str, str]:
+    """The dot of every field of a row (the ``"*"`` entry covers fields not listed)."""
+    row = conn.execute(
+        "SELECT dots FROM sync_rows WHERE tbl = ? AND row_id = ?", (table, row_id)
+    ).fetchone()
+    return json.loads(row[0]) if row else {}
+
+
+def dot_of(dots: dict[str, str], field: str) -> str | None:
+    """The dot of ``field`` given a row's dots."""
+    return dots.get(field, dots.get("*"))
+
+
+def iso_from_hlc(stamp: str) -> str:
+    """The UTC ISO-8601 time of an HLC stamp, to the second."""
+    moment = datetime.fromtimestamp(hlc_millis(stamp) / 1000, tz=timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _next_op(conn) -> tuple[str, int, str]:
+    device = device_id(conn)
+    dseq = int(
+        conn.execute(
+            "UPDATE sync_replica SET value = CAST(value AS INTEGER) + 1 "
+            "WHERE key = 'dseq' RETURNING value"
+        ).fetchone()[0]
+    )
+    hlc = hlc_now(replica_value(conn, "hlc") or None, device)
+    set_replica_value(conn, "hlc", hlc)
+    return device, dseq, hlc
+
+
+def _check(table: str, fields: dict[str, Any]) -> None:
+    allowed = SYNCED.get(table)
+    if allowed is None:
+        raise UnknownTable(table)
+    unknown = set(fields) - allowed
+    if unknown:
+        raise UnknownTable(f"{table}: unknown fields {sorted(unknown)}")
+
+
+def _write_op(conn, table, row_id, kind, fields, base, author) -> str:
+    device, dseq, hlc = _next_op(conn)
+    conn.execute(
+        "INSERT INTO sync_ops (device_id, dseq, tbl, row_id, kind, fields, base, hlc, author)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            device,
+            dseq,
+            table,
+            row_id,
+            kind,
+            json.dumps(fields, ensure_ascii=False, sort_keys=True),
+            json.dumps(base, sort_keys=True),
+            hlc,
+            author,
+        ),
+    )
+    op_dot = make_dot(device, dseq)
+    apply_fields(conn, table, row_id, kind, fields, hlc)
+    dots = field_dots(conn, table, row_id)
+    if kind == "create":
+        dots = {"*": op_dot}
+    else:
+        dots.update({field: op_dot for field in fields})
+    conn.execute(
+        "INSERT INTO sync_rows (tbl, row_id, dots) VALUES (?, ?, ?) "
+        "ON CONFLICT (tbl, row_id) DO UPDATE SET dots = excluded.dots",
+        (table, row_id, json.dumps(dots, sort_keys=True)),
+    )
+    return op_dot
+
+
+def apply_fields(conn, table: str, row_id: str, kind: str, fields: dict, hlc: str) -> None:
+    """Write an op's field values into its row; ``updated_at`` becomes the latest op time.
+
+    Shared by local writes, the merge of remote ops and journal replay, so every replica
+    derives rows from ops the same way.
+    """
+    stamp = iso_from_hlc(hlc)
+    if kind == "create":
+        columns = ["id", *fields, "updated_at"]
+        values = [row_id, *fields.values(), stamp]
+        conn.execute(
+            f"INSERT INTO [{table}] ({', '.join(f'[{c}]' for c in columns)}) "
+            f"VALUES ({', '.join('?' for _ in columns)}) "
+            "ON CONFLICT (id) DO NOTHING",
+            values,
+        )
+        return
+    if not fields:
+        return
+    assignments = ", ".join(f"[{field}] = ?" for field in fields)
+    conn.execute(
+        f"UPDATE [{table}] SET {assignments}, updated_at = MAX(COALESCE(updated_at, ''), ?) "
+        "WHERE id = ?",
+        [*fields.values(), stamp, row_id],
+    )
+
+
+def create(conn, table: str, values: dict[str, Any], *, author: str = "") -> str:
+    """Insert a new synced row (``values`` holds ``id``) and journal it; returns the op's dot."""
+    fields = {k: v for k, v in values.items() if k != "id"}
+    fields.setdefault("deleted", 0)
+    _check(table, fields)
+    return _write_op(conn, table, values["id"], "create", fields, {}, author)
+
+
+def update(
+    conn, table: str, row_id: str, changes: dict[str, Any], *, author: str = "", kind="set"
+) -> str | None:
+    """Set changed fields of a row and journal them with their base dots.
+
+    Fields whose value is unchanged are left out, so saving an untouched form journals
+    nothing and returns None.
+    """
+    _check(table, changes)
+    current = conn.execute(f"SELECT * FROM [{table}] WHERE id = ?", (row_id,)).fetchone()
+    if current is None:
+        raise KeyError(row_id)
+    columns = [d[0] for d in conn.execute(f"SELECT * FROM [{table}] LIMIT 0").description]
+    before = dict(zip(columns, current))
+    changed = {k: v for k, v in changes.items() if before.get(k) != v}
+    if not changed:
+        return None
+    dots = field_dots(conn, table, row_id)
+    base = {field: dot_of(dots, field) for field in changed}
+    return _write_op(conn, table, row_id, kind, changed, base, author)
+
+
+def delete(conn, table: str, row_id: str, *, author: str = "") -> str | None:
+    """Tombstone a row (``deleted = 1``); the row and its history stay."""
+    return update(conn, table, row_id, {"deleted": 1}, author=author, kind="delete")
+
+
+def restore(conn, table: str, row_id: str, *, author: str = "") -> str | None:
+    """Bring a tombstoned row back (``deleted = 0``)."""
+    return update(conn, table, row_id, {"deleted": 0}, author=author)
+
+
+def ops_for_row(conn, table: str, row_id: str) -> list[dict]:
+    """Every op of one row, oldest first by observed time (for history pages)."""
+    rows = conn.execute(
+        "SELECT device_id, dseq, kind, fields, base, hlc, author, server_seq FROM sync_ops "
+        "WHERE tbl = ? AND row_id = ? ORDER BY hlc, device_id, dseq",
+        (table, row_id),
+    ).fetchall()
+    return [
+        {
+            "dot": make_dot(r[0], r[1]),
+            "device_id": r[0],
+            "dseq": r[1],
+            "kind": r[2],
+            "fields": json.loads(r[3]),
+            "base": json.loads(r[4]),
+            "hlc": r[5],
+            "observed_at": iso_from_hlc(r[5]),
+            "author": r[6],
+            "server_seq": r[7],
+        }
+        for r in rows
+    ]
+
+
+def disputed_fields(conn, table: str, row_id: str) -> dict[str, list[dict]]:
+    """Open conflicts of a row: field -> candidate values."""
+    rows = conn.execute(
+        "SELECT field, candidates FROM sync_conflicts WHERE tbl = ? AND row_id = ?",
+        (table, row_id),
+    ).fetchall()
+    return {field: json.loads(candidates) for field, candidates in rows}
