@@ -34,7 +34,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     app.config.update({k: v for k, v in config.items() if k not in settings.BY_NAME})
     # Requests may carry up to five attachments; each is checked against MAX_UPLOAD_MB.
-    app.config.setdefault("MAX_CONTENT_LENGTH", app.config["MAX_UPLOAD_MB"] * 5 * (1 << 20) + (1 << 20))
+    # (Flask's defaults hold MAX_CONTENT_LENGTH=None, so setdefault would never set it.)
+    if app.config.get("MAX_CONTENT_LENGTH") is None:
+        app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_MB"] * 5 * (1 << 20) + (1 << 20)
     app.config["MAX_FORM_MEMORY_SIZE"] = 2 * (1 << 20)
 
     migrate_path(app.config["DATABASE"])
