@@ -17,6 +17,7 @@ def connect(path: str | Path) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA busy_timeout = 30000")
+    conn.row_factory = sqlite3.Row
     return conn
 
 
@@ -55,7 +56,6 @@ def get_db() -> sqlite3.Connection:
     """The request's connection, opened on first use and closed at teardown."""
     if "db" not in g:
         g.db = connect(current_app.config["DATABASE"])
-        g.db.row_factory = sqlite3.Row
     return g.db
 
 
