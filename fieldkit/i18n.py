@@ -12,6 +12,7 @@ import io
 import logging
 import re
 from functools import lru_cache
+from pathlib import Path
 
 from babel import Locale, negotiate_locale
 from babel import dates as babel_dates
@@ -20,11 +21,17 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import LazyProxy, NullTranslations, Translations
 from flask import current_app, g, has_request_context, request
+from jinja2 import pass_context
+from markupsafe import Markup
 
-from .languages import BY_CODE, CODES
+from .languages import BY_CODE, CODES, canonical_tag, locale_code
 from .resources import TRANSLATIONS_DIR
 
 log = logging.getLogger(__name__)
+
+#: The cookie that remembers this device's UI language, and for how long (five years).
+COOKIE = "lang"
+COOKIE_MAX_AGE = 5 * 365 * 86400
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sdifr]|\{(\w+)\}")
 
@@ -57,50 +64,89 @@ def broken_entries(catalog) -> list[tuple[str, str]]:
     return problems
 
 
-@lru_cache(maxsize=None)
-def catalog_translations(code: str) -> NullTranslations:
-    """Compiled translations for one locale, with broken entries dropped."""
-    path = TRANSLATIONS_DIR / code / "LC_MESSAGES" / "messages.po"
-    if not path.is_file():
-        return NullTranslations()
-    with path.open("rb") as handle:
-        catalog = read_po(handle, locale=code)
+def read_catalog(path, code: str):
+    """A .po file as a Babel catalog, or None when it is missing or unreadable."""
+    try:
+        with open(path, "rb") as handle:
+            return read_po(handle, locale=code)
+    except (OSError, ValueError) as error:
+        log.warning("translations for %s not loaded: %s", code, error)
+        return None
+
+
+@lru_cache(maxsize=64)
+def compiled_catalog(code: str, directory: str | None = None) -> bytes | None:
+    """One locale's .po compiled to .mo bytes, broken entries dropped; None if there is none."""
+    path = Path(directory or TRANSLATIONS_DIR) / code / "LC_MESSAGES" / "messages.po"
+    catalog = read_catalog(path, code) if path.is_file() else None
+    if catalog is None:
+        return None
     for msgid, reason in broken_entries(catalog):
         log.warning("translation of %r in %s ignored: %s", msgid, code, reason)
-        catalog[msgid].string = "" if isinstance(catalog[msgid].string, str) else ("",) * len(
-            catalog[msgid].string
-        )
+        for message in catalog:
+            if message.id and _strings(message.id)[0] == msgid:
+                message.string = "" if isinstance(message.string, str) else ("",) * len(message.string)
     buffer = io.BytesIO()
     write_mo(buffer, catalog, use_fuzzy=False)
-    buffer.seek(0)
-    return Translations(fp=buffer)
+    return buffer.getvalue()
 
 
-@lru_cache(maxsize=None)
-def translations_for(code: str) -> NullTranslations:
+@lru_cache(maxsize=64)
+def translations_for(code: str, directory: str | None = None) -> NullTranslations:
     """The locale's catalog with its fallback chain behind it (e.g. Wolof → French → English)."""
     language = BY_CODE.get(code)
-    chain = [code, *(language.fallbacks if language else ())]
-    primary = None
+    chain = [code, *(language.fallbacks if language else ("en",))]
+    primary: NullTranslations | None = None
     for link in chain:
         if link == "en":
             break
-        catalog = catalog_translations(link)
+        data = compiled_catalog(link, directory)
+        if data is None:
+            continue
+        catalog = Translations(fp=io.BytesIO(data))
         if primary is None:
             primary = catalog
-        elif catalog is not primary:
+        else:
             primary.add_fallback(catalog)
     return primary or NullTranslations()
 
 
+def clear_caches() -> None:
+    """Forget compiled catalogs (after ``fieldkit translations update`` or in tests)."""
+    compiled_catalog.cache_clear()
+    translations_for.cache_clear()
+    _formatting_locale.cache_clear()
+
+
+def _directory() -> str | None:
+    if _has_app_g():
+        configured = current_app.config.get("TRANSLATIONS_DIR")
+        return str(configured) if configured else None
+    return None
+
+
+def negotiate(wanted: list[str]) -> str | None:
+    """The first shipped language among ``wanted``, in the user's own order.
+
+    Legacy and alias codes are canonicalised first (``in`` → ``id``, ``tw`` → ``ak``), and
+    a regional variant matches its language (``sw-KE`` → ``sw``).
+    """
+    cleaned = []
+    for value in wanted:
+        tag = canonical_tag(value)
+        if tag:
+            cleaned.append(locale_code(tag))
+    return negotiate_locale(cleaned, list(CODES), sep="_") if cleaned else None
+
+
 def choose_locale() -> str:
-    """The UI language: ``?lang=``, then the saved choice, then the browser's languages in order."""
-    asked = request.args.get("lang") or request.cookies.get("lang")
-    if asked in CODES:
-        return asked
-    wanted = [value.replace("-", "_") for value, _quality in request.accept_languages]
-    wanted = ["id" if w.split("_")[0] == "in" else w for w in wanted]
-    found = negotiate_locale(wanted, list(CODES), sep="_") if wanted else None
+    """The UI language: ``?lang=``, then this device's saved choice, then the browser's languages."""
+    for asked in (request.args.get("lang"), request.cookies.get(COOKIE)):
+        tag = canonical_tag(asked or "")
+        if tag and tag in CODES:
+            return tag
+    # Werkzeug sorts by quality and keeps the user's order among equal qualities.
+    found = negotiate([value for value, quality in request.accept_languages if quality > 0])
     return found or current_app.config.get("DEFAULT_LANGUAGE", "en")
 
 
@@ -119,22 +165,34 @@ def _has_app_g() -> bool:
     return has_app_context()
 
 
-def formatting_locale() -> Locale:
-    """The locale for dates and numbers: UI language plus the device's country (e.g. fr_SN)."""
-    code = current_locale()
+@lru_cache(maxsize=256)
+def _formatting_locale(code: str, country: str) -> Locale:
     language = BY_CODE.get(code)
-    base = language.formatting if language else code
-    country = current_app.config.get("COUNTRY", "") if _has_app_g() else ""
-    for candidate in (f"{base}_{country}", base, "en"):
+    registered = language.formatting if language else code
+    country = (country or "").upper()
+    base = code.replace("-", "_").split("_")[0]
+    candidates = [f"{base}_{country}" if country else None, registered, base]
+    # A language CLDR lacks (e.g. Dagbani) formats like the registry says, else like the
+    # country's English or French, else plain English: text still works.
+    candidates += [f"en_{country}" if country else None, f"fr_{country}" if country else None, "en"]
+    for candidate in candidates:
+        if not candidate:
+            continue
         try:
             return Locale.parse(candidate)
-        except Exception:  # noqa: BLE001 - unknown locale: try the next candidate
+        except Exception:  # noqa: BLE001, S112 - Babel raises UnknownLocaleError: try the next
             continue
     return Locale.parse("en")
 
 
+def formatting_locale() -> Locale:
+    """The locale for dates and numbers: UI language plus the device's country (e.g. fr_SN)."""
+    country = current_app.config.get("COUNTRY", "") if _has_app_g() else ""
+    return _formatting_locale(current_locale(), country or "")
+
+
 def _translations() -> NullTranslations:
-    return translations_for(current_locale())
+    return translations_for(current_locale(), _directory())
 
 
 def gettext(message: str, **variables) -> str:
@@ -144,7 +202,7 @@ def gettext(message: str, **variables) -> str:
 
 
 def ngettext(singular: str, plural: str, num: int, **variables) -> str:
-    """Translate a message with a count, using the locale's plural forms."""
+    """Translate a message with a count (``%(num)s``), using the locale's plural forms."""
     variables.setdefault("num", format_number(num) if _has_app_g() else num)
     text = _translations().ungettext(singular, plural, num)
     return _fill(text, singular if num == 1 else plural, variables)
@@ -156,13 +214,57 @@ def pgettext(context: str, message: str, **variables) -> str:
     return _fill(text, message, variables)
 
 
-def _fill(text: str, original: str, variables: dict) -> str:
+def npgettext(context: str, singular: str, plural: str, num: int, **variables) -> str:
+    """``ngettext`` with a context, for counted homonyms."""
+    variables.setdefault("num", format_number(num) if _has_app_g() else num)
+    text = _translations().unpgettext(context, singular, plural, num)
+    return _fill(text, singular if num == 1 else plural, variables)
+
+
+def _fill(text, original: str, variables: dict):
+    """``text % variables``; the English original if a translation's placeholders are wrong."""
     if not variables:
         return text
     try:
         return text % variables
     except (KeyError, ValueError, TypeError):
-        return original % variables
+        try:
+            return original % variables
+        except (KeyError, ValueError, TypeError):
+            return original
+
+
+def _markup_fill(context, text: str, original: str, variables: dict):
+    # Templates always format (as Jinja's newstyle gettext does), escaping the values.
+    # Catalog text is trusted like template text (``translations check`` rejects a catalog
+    # whose HTML tags differ from the English); the values filled in are escaped.
+    if context.eval_ctx.autoescape:
+        text, original = Markup(text), Markup(original)  # noqa: S704
+    return _fill(text, original, variables) if variables else _fill(text, original, {"": ""})
+
+
+@pass_context
+def _template_gettext(context, message: str, **variables):
+    return _markup_fill(context, _translations().ugettext(message), message, variables)
+
+
+@pass_context
+def _template_ngettext(context, singular: str, plural: str, num: int, **variables):
+    variables.setdefault("num", format_number(num))
+    text = _translations().ungettext(singular, plural, num)
+    return _markup_fill(context, text, singular if num == 1 else plural, variables)
+
+
+@pass_context
+def _template_pgettext(context, msgctxt: str, message: str, **variables):
+    return _markup_fill(context, _translations().upgettext(msgctxt, message), message, variables)
+
+
+@pass_context
+def _template_npgettext(context, msgctxt: str, singular: str, plural: str, num: int, **variables):
+    variables.setdefault("num", format_number(num))
+    text = _translations().unpgettext(msgctxt, singular, plural, num)
+    return _markup_fill(context, text, singular if num == 1 else plural, variables)
 
 
 def lazy_gettext(message: str, **variables) -> LazyProxy:
@@ -213,6 +315,13 @@ def format_number(value) -> str:
     return babel_numbers.format_decimal(value, locale=formatting_locale())
 
 
+def format_percent(value) -> str:
+    """A fraction as a percentage in the locale's style (0.25 → 25 % in French)."""
+    if value is None or value == "":
+        return ""
+    return babel_numbers.format_percent(value, locale=formatting_locale())
+
+
 def format_currency(value, currency: str) -> str:
     """A money amount in the locale's style."""
     if value is None or value == "":
@@ -232,18 +341,51 @@ def country_names(codes) -> dict[str, str]:
     return {code: country_name(code) for code in codes}
 
 
+def language_name(tag: str) -> str:
+    """A language tag's name in the UI language (``wo`` → Wolof); the tag itself if CLDR lacks it."""
+    if not tag:
+        return ""
+    language = BY_CODE.get(tag)
+    try:
+        name = formatting_locale().languages.get(locale_code(tag).split("_")[0])
+    except Exception:  # noqa: BLE001 - a name is a nicety; the tag is always shown
+        name = None
+    return name or (language.endonym if language else tag)
+
+
+def remember_choice(response):
+    """Keep ``?lang=xx`` for this device (a cookie), so the next pages stay in that language."""
+    asked = canonical_tag(request.args.get("lang") or "")
+    if asked in CODES and request.cookies.get(COOKIE) != asked:
+        response.set_cookie(COOKIE, asked, max_age=COOKIE_MAX_AGE, samesite="Lax", httponly=True)
+    if response.mimetype == "text/html":
+        response.vary.add("Cookie")
+        response.vary.add("Accept-Language")
+    return response
+
+
 def init_app(app) -> None:
     """Install the gettext callables and formatting filters into Jinja."""
     app.jinja_env.add_extension("jinja2.ext.i18n")
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
-        gettext, ngettext, newstyle=True, pgettext=pgettext
+        gettext, ngettext, newstyle=True, pgettext=pgettext, npgettext=npgettext
+    )
+    # Our own template callables: a broken translation falls back to English, never a 500.
+    app.jinja_env.globals.update(
+        gettext=_template_gettext,
+        ngettext=_template_ngettext,
+        pgettext=_template_pgettext,
+        npgettext=_template_npgettext,
     )
     app.jinja_env.filters.update(
         date=format_date,
         datetime=format_datetime,
         number=format_number,
+        percent=format_percent,
         currency=format_currency,
         country_name=country_name,
         country_names=country_names,
+        language_name=language_name,
     )
-    app.jinja_env.globals.update(current_locale=current_locale)
+    app.jinja_env.globals.update(current_locale=current_locale, language_name=language_name)
+    app.after_request(remember_choice)
