@@ -171,7 +171,7 @@ def export(ctx, fmt, out):
 
 
 #: Further command groups, each in its own module under fieldkit/commands/.
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("translations",)
 
 for _module in COMMAND_MODULES:
     __import__(f"fieldkit.commands.{_module}")

@@ -69,7 +69,7 @@ def read_catalog(path, code: str):
     try:
         with open(path, "rb") as handle:
             return read_po(handle, locale=code)
-    except (OSError, ValueError) as error:
+    except Exception as error:  # noqa: BLE001 - a broken file must never break the app
         log.warning("translations for %s not loaded: %s", code, error)
         return None
 
@@ -77,8 +77,8 @@ def read_catalog(path, code: str):
 @lru_cache(maxsize=64)
 def compiled_catalog(code: str, directory: str | None = None) -> bytes | None:
     """One locale's .po compiled to .mo bytes, broken entries dropped; None if there is none."""
-    path = Path(directory or TRANSLATIONS_DIR) / code / "LC_MESSAGES" / "messages.po"
-    catalog = read_catalog(path, code) if path.is_file() else None
+    path = Path(directory or TRANSLATIONS_DIR) / locale_code(code) / "LC_MESSAGES" / "messages.po"
+    catalog = read_catalog(path, locale_code(code)) if path.is_file() else None
     if catalog is None:
         return None
     for msgid, reason in broken_entries(catalog):

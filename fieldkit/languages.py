@@ -34,12 +34,12 @@ class Language:
 LANGUAGES = (
     Language("en", "English", "English", "en", fallbacks=(), status="reviewed"),
     Language("fr", "Français", "French", "fr"),
-    Language("sw", "Kiswahili", "Swahili (Kenya)", "sw_KE"),
-    Language("hi", "हिन्दी", "Hindi (India)", "hi_IN"),
+    Language("sw", "Kiswahili", "Swahili", "sw_KE"),
+    Language("hi", "हिन्दी", "Hindi", "hi_IN"),
     Language("id", "Bahasa Indonesia", "Indonesian", "id_ID"),
-    Language("wo", "Wolof", "Wolof (Senegal)", "wo_SN", fallbacks=("fr", "en")),
-    Language("zu", "isiZulu", "Zulu (South Africa)", "zu_ZA"),
-    Language("ak", "Twi (Akan)", "Twi/Akan (Ghana)", "ak_GH"),
+    Language("wo", "Wolof", "Wolof", "wo_SN", fallbacks=("fr", "en")),
+    Language("zu", "isiZulu", "Zulu", "zu_ZA"),
+    Language("ak", "Twi (Akan)", "Twi/Akan", "ak_GH"),
     # fieldkit translations add: new languages go above this line.
 )
 
