@@ -234,3 +234,108 @@ def migrate_path(path) -> list[str]:
         return migrate(conn)
     finally:
         conn.close()
+
+
+# --- Meetings (issue 3): notes, attendance, action items and links to issues -------------
+
+
+@migration
+def m01_meetings(conn):
+    run_script(
+        conn,
+        f"""
+        CREATE TABLE meetings (
+            {SYNCED_COLUMNS},
+            ref TEXT NOT NULL,
+            language TEXT NOT NULL DEFAULT 'en',
+            title TEXT NOT NULL,
+            kind TEXT NOT NULL DEFAULT 'community',
+            held_on TEXT NOT NULL,
+            starts_at TEXT NOT NULL DEFAULT '',
+            ends_at TEXT NOT NULL DEFAULT '',
+            place TEXT NOT NULL DEFAULT '',
+            facilitator TEXT NOT NULL DEFAULT '',
+            attendance_total INTEGER,
+            attendance_women INTEGER,
+            attendance_men INTEGER,
+            attendance_youth INTEGER,
+            officials TEXT NOT NULL DEFAULT '',
+            agenda TEXT NOT NULL DEFAULT '',
+            notes TEXT NOT NULL DEFAULT '',
+            decisions TEXT NOT NULL DEFAULT '',
+            what_changed TEXT NOT NULL DEFAULT '',
+            what_learned TEXT NOT NULL DEFAULT '',
+            recorded_by TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX meetings_held ON meetings (deleted, held_on DESC, starts_at DESC);
+        CREATE INDEX meetings_kind ON meetings (deleted, kind, held_on DESC);
+        CREATE INDEX meetings_ref ON meetings (ref);
+
+        -- Action items: an add-only set per meeting; status and done date are later edits.
+        CREATE TABLE meeting_actions (
+            {SYNCED_COLUMNS},
+            meeting_id TEXT NOT NULL REFERENCES meetings (id),
+            language TEXT NOT NULL DEFAULT 'en',
+            what TEXT NOT NULL,
+            owner_kind TEXT NOT NULL DEFAULT 'community',
+            owner_name TEXT NOT NULL DEFAULT '',
+            due_on TEXT,
+            issue_id TEXT REFERENCES issues (id),
+            status TEXT NOT NULL DEFAULT 'open',
+            done_on TEXT,
+            recorded_by TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX meeting_actions_meeting ON meeting_actions (meeting_id, created_at);
+        CREATE INDEX meeting_actions_issue ON meeting_actions (issue_id) WHERE issue_id IS NOT NULL;
+        CREATE INDEX meeting_actions_due ON meeting_actions (status, deleted, due_on)
+            WHERE due_on IS NOT NULL;
+
+        -- Issues discussed at a meeting, with the outcome: an add-only set as well.
+        CREATE TABLE meeting_issues (
+            {SYNCED_COLUMNS},
+            meeting_id TEXT NOT NULL REFERENCES meetings (id),
+            issue_id TEXT NOT NULL REFERENCES issues (id),
+            outcome TEXT NOT NULL DEFAULT 'discussed',
+            note TEXT NOT NULL DEFAULT '',
+            language TEXT NOT NULL DEFAULT 'en',
+            recorded_by TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX meeting_issues_meeting ON meeting_issues (meeting_id, created_at);
+        CREATE INDEX meeting_issues_issue ON meeting_issues (issue_id, created_at);
+
+        -- Unsaved text of a meeting form, saved every few seconds while typing. Local only:
+        -- never journaled, so never synced; removed when the form is saved.
+        CREATE TABLE meeting_drafts (
+            key TEXT PRIMARY KEY,
+            meeting_id TEXT,
+            data TEXT NOT NULL,
+            saved_at TEXT NOT NULL
+        );
+        """,
+    )
+    tokenizer = f"unicode61 remove_diacritics 2 tokenchars '{_indic_marks()}'"
+    conn.execute(
+        "CREATE VIRTUAL TABLE meetings_fts USING fts5("
+        f"title, body, place, content='', tokenize=\"{tokenizer}\")"
+    )
+    body = (
+        "{p}.agenda || ' ' || {p}.notes || ' ' || {p}.decisions || ' ' || {p}.what_changed"
+        " || ' ' || {p}.what_learned || ' ' || {p}.officials"
+    )
+    place = "{p}.place || ' ' || {p}.facilitator || ' ' || {p}.ref"
+    columns = "title, agenda, notes, decisions, what_changed, what_learned, officials, place, facilitator"
+    run_script(
+        conn,
+        f"""
+        CREATE TRIGGER meetings_fts_insert AFTER INSERT ON meetings BEGIN
+            INSERT INTO meetings_fts (rowid, title, body, place)
+            VALUES (NEW.rowid, NEW.title, {body.format(p="NEW")}, {place.format(p="NEW")});
+        END;
+        CREATE TRIGGER meetings_fts_update AFTER UPDATE OF {columns} ON meetings BEGIN
+            INSERT INTO meetings_fts (meetings_fts, rowid, title, body, place)
+            VALUES ('delete', OLD.rowid, OLD.title, {body.format(p="OLD")}, {place.format(p="OLD")});
+            INSERT INTO meetings_fts (rowid, title, body, place)
+            VALUES (NEW.rowid, NEW.title, {body.format(p="NEW")}, {place.format(p="NEW")});
+        END;
+        """,
+    )

@@ -150,5 +150,85 @@ SYNCED_TABLES = {
     "reporters": REPORTER_FIELDS,
 }
 
+# --- Meetings (issue 3) ---------------------------------------------------------------
+
+MEETING_TYPES = {
+    "community": _l("Community meeting"),
+    "social_audit": _l("Social audit"),
+    "budget_hearing": _l("Budget hearing"),
+    "dialogue": _l("Dialogue with officials"),
+    "reflection": _l("Reflection / learning session"),
+    "training": _l("Training"),
+    "other": _lp("meeting type", "Other"),
+}
+
+ACTION_OWNER_KINDS = {
+    "community": _lp("action owner", "Community"),
+    "partner": _lp("action owner", "Partner"),
+    "official": _lp("action owner", "Official"),
+}
+
+ACTION_STATUSES = {
+    "open": _lp("action status", "Open"),
+    "done": _lp("action status", "Done"),
+    "dropped": _lp("action status", "Dropped"),
+}
+
+LINK_OUTCOMES = {
+    "discussed": _l("Discussed, no outcome yet"),
+    "raised": _l("Raised with officials"),
+    "commitment": _l("Officials made a commitment"),
+    "progress": _l("Progress reported"),
+    "no_progress": _l("No progress reported"),
+    "escalate": _l("Agreed to escalate"),
+    "resolved": _l("Confirmed resolved"),
+}
+
+MEETING_FIELDS = (
+    *COMMON,
+    "ref",
+    "language",
+    "title",
+    "kind",
+    "held_on",
+    "starts_at",
+    "ends_at",
+    "place",
+    "facilitator",
+    "attendance_total",
+    "attendance_women",
+    "attendance_men",
+    "attendance_youth",
+    "officials",
+    "agenda",
+    "notes",
+    "decisions",
+    "what_changed",
+    "what_learned",
+    "recorded_by",
+)
+
+ACTION_FIELDS = (
+    *COMMON,
+    "meeting_id",
+    "language",
+    "what",
+    "owner_kind",
+    "owner_name",
+    "due_on",
+    "issue_id",
+    "status",
+    "done_on",
+    "recorded_by",
+)
+
+MEETING_ISSUE_FIELDS = (*COMMON, "meeting_id", "issue_id", "outcome", "note", "language", "recorded_by")
+
+SYNCED_TABLES.update(
+    meetings=MEETING_FIELDS,
+    meeting_actions=ACTION_FIELDS,
+    meeting_issues=MEETING_ISSUE_FIELDS,
+)
+
 for _table, _fields in SYNCED_TABLES.items():
     journal.register(_table, _fields)

@@ -78,3 +78,21 @@
     if (event.target !== document.body) { onReady(event.target); }
   });
 })();
+
+// --- Meetings (minutes printing, validation fragments) -----------------------------------
+// Meeting notes are autosaved by htmx attributes in the page itself (hx-post on input), so a
+// server-side draft survives a crash; this section only adds the print button and lets htmx
+// swap 422 fragments, which carry messages beside fields.
+(function () {
+  "use strict";
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("button.print-page");
+    if (button) { window.print(); }
+  });
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.xhr && event.detail.xhr.status === 422) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+})();

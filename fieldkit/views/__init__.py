@@ -37,12 +37,14 @@ def author() -> str:
 
 
 def register(app) -> None:
-    from . import blobs, home, issues
+    from . import blobs, home, issues, meetings
 
     app.context_processor(page_context)
     app.jinja_env.globals["new_form_token"] = uuid7
     for module in (home, issues, blobs):
         app.register_blueprint(module.bp)
+    app.register_blueprint(meetings.bp)
+    app.register_blueprint(meetings.search_bp)
 
     @app.after_request
     def vary_on_htmx(response):

@@ -9,7 +9,9 @@ from flask import Blueprint, current_app, redirect, render_template, request
 
 from ..db import get_db
 from ..languages import CODES
+from ..queries import actions as action_queries
 from ..queries import issues as issue_queries
+from ..records import ACTION_OWNER_KINDS
 
 bp = Blueprint("home", __name__)
 
@@ -19,7 +21,10 @@ def index():
     lists = issue_queries.attention(
         get_db(), today=date.today(), no_response_days=current_app.config["NO_RESPONSE_DAYS"]
     )
-    return render_template("home.html", no_response_days=current_app.config["NO_RESPONSE_DAYS"], **lists)
+    due_actions, due_total = action_queries.due_soon(get_db(), today=date.today())
+    return render_template("home.html", no_response_days=current_app.config["NO_RESPONSE_DAYS"],
+                           due_actions=due_actions, due_total=due_total,
+                           owner_kinds=ACTION_OWNER_KINDS, **lists)
 
 
 def safe_next(target: str | None) -> str:
