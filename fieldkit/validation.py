@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from .i18n import gettext as _
+from .languages import canonical_tag
 
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
@@ -128,9 +129,10 @@ def language_tag(value, *, default="en") -> str:
     value = (value or "").strip()
     if not value:
         return default
-    if not LANGUAGE_TAG.match(value):
+    tag = canonical_tag(value)
+    if not tag:
         raise Invalid(_("Enter a language code such as en, fr, sw or hi."))
-    return value
+    return tag
 
 
 def tags(value) -> list[str]:

@@ -10,7 +10,7 @@ from sync.ids import uuid7
 
 from ..db import transaction
 from ..records import CLOSED_STATUSES
-from . import tokens
+from . import text_translations, tokens
 
 SORTS = {
     "updated": "i.updated_at DESC",
@@ -162,10 +162,11 @@ def _where(filters: dict, today: date) -> tuple[list[str], list]:
         params.append(today.isoformat())
         clauses.append(f"i.status NOT IN ({', '.join('?' for _ in CLOSED_STATUSES)})")
         params.extend(CLOSED_STATUSES)
-    query = fts_query(filters.get("q") or "")
-    if query:
-        clauses.append("i.rowid IN (SELECT rowid FROM issues_fts WHERE issues_fts MATCH ?)")
-        params.append(query)
+    # Words in the issue or its translations, or part of a place or official name.
+    search, search_params = text_translations.issue_search(filters.get("q") or "")
+    if search:
+        clauses.append(search)
+        params.extend(search_params)
     return clauses, params
 
 
