@@ -339,3 +339,72 @@ def m01_meetings(conn):
         END;
         """,
     )
+
+
+# --- Languages (issue 4): translations of record text, substring search for names ---------
+
+
+def _supports(conn, version: tuple[int, ...]) -> bool:
+    current = tuple(int(p) for p in conn.execute("SELECT sqlite_version()").fetchone()[0].split("."))
+    return current >= version
+
+
+@migration
+def m04_text_translations(conn):
+    """Translations of a record's text beside the untouched original, searchable; names by substring."""
+    run_script(
+        conn,
+        f"""
+        CREATE TABLE text_translations (
+            {SYNCED_COLUMNS},
+            record_table TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            field TEXT NOT NULL,
+            language TEXT NOT NULL,
+            text TEXT NOT NULL,
+            recorded_by TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX text_translations_record
+            ON text_translations (record_table, record_id, field, language);
+        """,
+    )
+    tokenizer = f"unicode61 remove_diacritics 2 tokenchars '{_indic_marks()}'"
+    conn.execute(
+        f"CREATE VIRTUAL TABLE text_translations_fts USING fts5(text, content='', tokenize=\"{tokenizer}\")"
+    )
+    # Names (community, facility, officials ...) are found by any part: "olw" finds "Kolwa".
+    trigram = "trigram remove_diacritics 1" if _supports(conn, (3, 45, 0)) else "trigram"
+    conn.execute(f"CREATE VIRTUAL TABLE issues_names USING fts5(names, content='', tokenize=\"{trigram}\")")
+    names = (
+        "{p}.community || ' ' || {p}.facility || ' ' || {p}.responsible_official || ' ' || "
+        "{p}.responsible_body || ' ' || {p}.ward || ' ' || {p}.district || ' ' || {p}.region"
+    )
+    run_script(
+        conn,
+        f"""
+        CREATE TRIGGER text_translations_fts_insert AFTER INSERT ON text_translations
+            WHEN NEW.deleted = 0 BEGIN
+            INSERT INTO text_translations_fts (rowid, text) VALUES (NEW.rowid, NEW.text);
+        END;
+        CREATE TRIGGER text_translations_fts_unindex AFTER UPDATE OF text, deleted ON text_translations
+            WHEN OLD.deleted = 0 BEGIN
+            INSERT INTO text_translations_fts (text_translations_fts, rowid, text)
+            VALUES ('delete', OLD.rowid, OLD.text);
+        END;
+        CREATE TRIGGER text_translations_fts_reindex AFTER UPDATE OF text, deleted ON text_translations
+            WHEN NEW.deleted = 0 BEGIN
+            INSERT INTO text_translations_fts (rowid, text) VALUES (NEW.rowid, NEW.text);
+        END;
+        CREATE TRIGGER issues_names_insert AFTER INSERT ON issues BEGIN
+            INSERT INTO issues_names (rowid, names) VALUES (NEW.rowid, {names.format(p="NEW")});
+        END;
+        CREATE TRIGGER issues_names_update AFTER UPDATE OF
+            community, facility, responsible_official, responsible_body, ward, district, region
+            ON issues BEGIN
+            INSERT INTO issues_names (issues_names, rowid, names)
+            VALUES ('delete', OLD.rowid, {names.format(p="OLD")});
+            INSERT INTO issues_names (rowid, names) VALUES (NEW.rowid, {names.format(p="NEW")});
+        END;
+        INSERT INTO issues_names (rowid, names) SELECT rowid, {names.format(p="issues")} FROM issues;
+        """,
+    )

@@ -143,11 +143,15 @@ ATTACHMENT_FIELDS = (
 
 REPORTER_FIELDS = (*COMMON, "issue_id", "name", "contact", "consent")
 
+#: A translation of one text field of a record, kept beside the untouched original.
+TEXT_TRANSLATION_FIELDS = (*COMMON, "record_table", "record_id", "field", "language", "text", "recorded_by")
+
 SYNCED_TABLES = {
     "issues": ISSUE_FIELDS,
     "issue_events": EVENT_FIELDS,
     "attachments": ATTACHMENT_FIELDS,
     "reporters": REPORTER_FIELDS,
+    "text_translations": TEXT_TRANSLATION_FIELDS,
 }
 
 # --- Meetings (issue 3) ---------------------------------------------------------------

@@ -43,6 +43,9 @@ def register(app) -> None:
     app.jinja_env.globals["new_form_token"] = uuid7
     for module in (home, issues, blobs):
         app.register_blueprint(module.bp)
+    from . import text_translations
+
+    app.register_blueprint(text_translations.bp)
     app.register_blueprint(meetings.bp)
     app.register_blueprint(meetings.search_bp)
 
