@@ -13,6 +13,7 @@ import logging
 import re
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlencode
 
 from babel import Locale, negotiate_locale
 from babel import dates as babel_dates
@@ -353,6 +354,12 @@ def language_name(tag: str) -> str:
     return name or (language.endonym if language else tag)
 
 
+def here_without_lang() -> str:
+    """This page's path and query without ``lang=``, to come back to after choosing a language."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    return request.path + ("?" + urlencode(args) if args else "")
+
+
 def remember_choice(response):
     """Keep ``?lang=xx`` for this device (a cookie), so the next pages stay in that language."""
     asked = canonical_tag(request.args.get("lang") or "")
@@ -362,6 +369,13 @@ def remember_choice(response):
         response.vary.add("Cookie")
         response.vary.add("Accept-Language")
     return response
+
+
+def language_context() -> dict:
+    """Template values: the current language's registry row and the name of its fallback."""
+    language = BY_CODE.get(current_locale())
+    fallback = BY_CODE.get(language.fallbacks[0]) if language and language.fallbacks else None
+    return {"current_language": language, "fallback_name": fallback.endonym if fallback else "English"}
 
 
 def init_app(app) -> None:
@@ -387,5 +401,8 @@ def init_app(app) -> None:
         country_names=country_names,
         language_name=language_name,
     )
-    app.jinja_env.globals.update(current_locale=current_locale, language_name=language_name)
+    app.jinja_env.globals.update(
+        current_locale=current_locale, language_name=language_name, here_without_lang=here_without_lang
+    )
+    app.context_processor(language_context)
     app.after_request(remember_choice)
