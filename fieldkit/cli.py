@@ -123,17 +123,26 @@ def demo(click_ctx, no_start, browser):
 @main.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), help="Default: from the file name.")
+@click.option("--kind", type=click.Choice(["issues", "meetings", "actions"]),
+              help="What the file holds (default: recognised from its columns).")
 @pass_ctx
-def import_(ctx, file, fmt):
-    """Import issues from a CSV or JSON Lines file: all rows, or none if any is bad."""
+def import_(ctx, file, fmt, kind):
+    """Import issues, meetings or action items from a CSV or JSON Lines file: all rows, or none if any is bad."""
+    from . import transfer_meetings
     from .db import connect
     from .transfer import import_issues
 
     app = ctx.app()
+    kind = kind or transfer_meetings.detect_kind(file, fmt)
     with app.app_context():
         conn = connect(app.config["DATABASE"])
         try:
-            report = import_issues(conn, file, fmt=fmt, author=app.config["AUTHOR"], org=app.config["ORG"])
+            if kind == "issues":
+                report = import_issues(conn, file, fmt=fmt, author=app.config["AUTHOR"], org=app.config["ORG"])
+            else:
+                report = transfer_meetings.import_file(
+                    conn, file, kind, fmt=fmt, author=app.config["AUTHOR"], org=app.config["ORG"]
+                )
         finally:
             conn.close()
     if report.problems:
@@ -143,17 +152,26 @@ def import_(ctx, file, fmt):
         raise click.ClickException(
             f"{len(report.problems)} problem(s) found; nothing was imported from {file.name}."
         )
-    click.echo(f"Imported {report.imported} issue(s); {report.skipped} already present.")
+    noun = {"issues": "issue(s)", "meetings": "meeting(s)", "actions": "action item(s)"}[kind]
+    click.echo(f"Imported {report.imported} {noun}; {report.skipped} already present.")
 
 
 @main.command()
 @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), required=True)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: standard output).")
+@click.option("--kind", type=click.Choice(["issues", "meetings", "actions"]), default="issues", show_default=True,
+              help="What to export: issues, meetings (with the issues they discussed) or action items.")
 @pass_ctx
-def export(ctx, fmt, out):
-    """Export every current issue as CSV or JSON Lines."""
+def export(ctx, fmt, out, kind):
+    """Export every current issue, meeting or action item as CSV or JSON Lines."""
+    from . import transfer_meetings
     from .db import connect
     from .transfer import export_issues
+
+    def write(conn, handle, fmt):
+        if kind == "issues":
+            return export_issues(conn, handle, fmt)
+        return transfer_meetings.export(conn, handle, fmt, kind)
 
     app = ctx.app()
     conn = connect(app.config["DATABASE"])
@@ -161,11 +179,12 @@ def export(ctx, fmt, out):
         if out:
             tmp = out.with_name(out.name + ".part")
             with tmp.open("w", encoding="utf-8", newline="") as handle:
-                count = export_issues(conn, handle, fmt)
+                count = write(conn, handle, fmt)
             tmp.replace(out)
-            click.echo(f"Exported {count} issue(s) to {out}", err=True)
+            noun = {"issues": "issue(s)", "meetings": "meeting(s)", "actions": "action item(s)"}[kind]
+            click.echo(f"Exported {count} {noun} to {out}", err=True)
         else:
-            export_issues(conn, sys.stdout, fmt)
+            write(conn, sys.stdout, fmt)
     finally:
         conn.close()
 

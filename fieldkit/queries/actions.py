@@ -20,13 +20,21 @@ ACTION_COLUMNS = (
 )
 
 
-def add_action(conn, meeting: dict, values: dict, *, author: str = "", token: str | None = None) -> str:
+def add_action(
+    conn,
+    meeting: dict,
+    values: dict,
+    *,
+    author: str = "",
+    token: str | None = None,
+    action_id: str | None = None,
+) -> str:
     """Add an action item to a meeting; returns its id (the first one's if the form was resent)."""
     with transaction(conn):
         earlier = tokens.seen(conn, token)
         if earlier:
             return earlier
-        action_id = uuid7()
+        action_id = action_id or uuid7()
         fields = {"status": "open", **values}
         journal.create(
             conn,

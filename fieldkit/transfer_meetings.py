@@ -1,0 +1,281 @@
+"""Import and export of meetings and action items as CSV or JSON Lines (``--kind meetings|actions``).
+
+Same rules as issues (``transfer.py``): one documented column set per kind; an import is all or
+nothing (every row is checked first, each bad row reported with its number and reason); rows whose
+``id`` is already here are skipped, so importing a file twice changes nothing.
+
+- meetings: one row per meeting. ``issues`` holds the issues discussed, as a list of
+  ``{"issue_id", "outcome", "note"}`` (in CSV, that list as JSON text). Linked issues must exist.
+- actions: one row per action item; ``meeting_id`` names its meeting, which must exist here.
+
+Without ``--kind``, ``fieldkit import`` recognises the kind from the file's columns.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from .db import transaction
+from .i18n import gettext as _
+from .meeting_forms import UUID, parse_action, parse_link, parse_meeting
+from .queries import actions as action_queries
+from .queries import meetings as meeting_queries
+from .transfer import ImportReport, _rows, detect_format
+
+KINDS = ("issues", "meetings", "actions")
+
+MEETING_COLUMNS = (
+    "id",
+    "ref",
+    "created_at",
+    "updated_at",
+    "language",
+    "title",
+    "meeting_type",
+    "held_on",
+    "starts_at",
+    "ends_at",
+    "country",
+    "place",
+    "facilitator",
+    "attendance_total",
+    "attendance_women",
+    "attendance_men",
+    "attendance_youth",
+    "officials",
+    "agenda",
+    "notes",
+    "decisions",
+    "what_changed",
+    "what_learned",
+    "issues",
+)
+ACTION_COLUMNS = (
+    "id",
+    "meeting_id",
+    "created_at",
+    "updated_at",
+    "language",
+    "what",
+    "owner_kind",
+    "owner_name",
+    "due_on",
+    "status",
+    "done_on",
+    "issue_id",
+)
+COLUMNS = {"meetings": MEETING_COLUMNS, "actions": ACTION_COLUMNS}
+
+
+def detect_kind(path: Path, fmt: str | None = None) -> str:
+    """Which kind of record a file holds, from the columns of its first row."""
+    try:
+        for _number, row in _raw_rows(path, detect_format(path, fmt)):
+            if row is None:
+                break
+            if "meeting_type" in row or "held_on" in row:
+                return "meetings"
+            if "meeting_id" in row and "what" in row:
+                return "actions"
+            break
+    except (UnicodeDecodeError, csv.Error):
+        pass  # the importer reports what is wrong with the file
+    return "issues"
+
+
+# --- export -----------------------------------------------------------------------------------
+
+
+def iter_meetings(conn):
+    """Every current meeting as a dict of the export columns, with the issues it discussed."""
+    columns = ["kind AS meeting_type" if c == "meeting_type" else c for c in MEETING_COLUMNS if c != "issues"]
+    cursor = conn.execute(
+        f"SELECT {', '.join(columns)} FROM meetings WHERE deleted = 0 ORDER BY created_at, id"
+    )
+    names = [c for c in MEETING_COLUMNS if c != "issues"]
+    for row in cursor.fetchall():
+        item = dict(zip(names, row, strict=True))
+        item["issues"] = [
+            {"issue_id": issue_id, "outcome": outcome, "note": note}
+            for issue_id, outcome, note in conn.execute(
+                "SELECT issue_id, outcome, note FROM meeting_issues WHERE meeting_id = ? AND deleted = 0 "
+                "ORDER BY created_at, id",
+                (item["id"],),
+            )
+        ]
+        yield item
+
+
+def iter_actions(conn):
+    """Every current action item of a current meeting, as a dict of the export columns."""
+    columns = ", ".join(f"a.{c}" for c in ACTION_COLUMNS)
+    cursor = conn.execute(
+        f"SELECT {columns} FROM meeting_actions a JOIN meetings m ON m.id = a.meeting_id "
+        "WHERE a.deleted = 0 AND m.deleted = 0 ORDER BY a.created_at, a.id"
+    )
+    for row in cursor:
+        yield dict(zip(ACTION_COLUMNS, row, strict=True))
+
+
+def export(conn, out, fmt: str, kind: str) -> int:
+    """Write every current meeting or action item to ``out`` (a text stream); returns how many."""
+    items = iter_meetings(conn) if kind == "meetings" else iter_actions(conn)
+    count = 0
+    if fmt == "csv":
+        writer = csv.DictWriter(out, fieldnames=COLUMNS[kind], lineterminator="\n")
+        writer.writeheader()
+        for item in items:
+            if "issues" in item:
+                item["issues"] = json.dumps(item["issues"], ensure_ascii=False) if item["issues"] else ""
+            writer.writerow(item)
+            count += 1
+    else:
+        for item in items:
+            out.write(json.dumps(item, ensure_ascii=False) + "\n")
+            count += 1
+    return count
+
+
+# --- import -----------------------------------------------------------------------------------
+
+
+def _raw_rows(path: Path, fmt: str):
+    """Rows as text, except JSON Lines ``issues`` lists, which stay lists."""
+    if fmt == "csv":
+        yield from _rows(path, fmt)
+        return
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                data = json.loads(line)
+            except ValueError:
+                yield number, None
+                continue
+            if not isinstance(data, dict):
+                yield number, None
+                continue
+            yield number, {k: (v if k == "issues" else "" if v is None else str(v)) for k, v in data.items()}
+
+
+def _links(value, number: int, report: ImportReport, conn) -> list[dict]:
+    if isinstance(value, str):
+        if not value.strip():
+            return []
+        try:
+            value = json.loads(value)
+        except ValueError:
+            report.problems.append((number, "issues", _("Write the issues as a JSON list.")))
+            return []
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        report.problems.append((number, "issues", _("Write the issues as a JSON list.")))
+        return []
+    links = []
+    for entry in value:
+        parsed = parse_link({k: "" if v is None else str(v) for k, v in entry.items()})
+        for name, message in parsed.errors.items():
+            report.problems.append((number, f"issues.{name}", message))
+        if parsed.errors:
+            continue
+        exists = conn.execute("SELECT 1 FROM issues WHERE id = ?", (parsed.values["issue_id"],)).fetchone()
+        if not exists:
+            report.problems.append((number, "issues.issue_id", _("No issue with this id is here.")))
+            continue
+        links.append(parsed.values)
+    return links
+
+
+def _common_checks(row: dict, number: int, kind: str, report: ImportReport, seen: set) -> str | None:
+    unknown = set(row) - set(COLUMNS[kind])
+    if unknown:
+        report.problems.append((number, ", ".join(sorted(unknown)), _("Unknown column.")))
+        return None
+    row_id = (row.get("id") or "").strip()
+    if row_id and not UUID.match(row_id):
+        report.problems.append((number, "id", _("Not a FieldKit id; leave it empty for new records.")))
+    if row_id and row_id in seen:
+        report.problems.append((number, "id", _("This id appears twice in the file.")))
+    seen.add(row_id)
+    return row_id
+
+
+def import_file(
+    conn, path: Path, kind: str, *, fmt: str | None = None, author: str = "", org: str = ""
+) -> ImportReport:
+    """Validate every row of a meetings or actions file, then import all of them, or none."""
+    fmt = detect_format(path, fmt)
+    report = ImportReport()
+    parsed: list[tuple[str, dict, list]] = []
+    seen: set[str] = set()
+    try:
+        rows = list(_raw_rows(path, fmt))
+    except (UnicodeDecodeError, csv.Error) as error:
+        report.problems.append(
+            (
+                0,
+                "",
+                _(
+                    "This file cannot be read as UTF-8 %(format)s: %(reason)s",
+                    format=fmt.upper(),
+                    reason=str(error),
+                ),
+            )
+        )
+        return report
+    for number, row in rows:
+        if row is None:
+            report.problems.append((number, "", _("This line is not a JSON object.")))
+            continue
+        row_id = _common_checks(row, number, kind, report, seen)
+        if row_id is None:
+            continue
+        if kind == "meetings":
+            form = {("kind" if k == "meeting_type" else k): v for k, v in row.items() if k != "issues"}
+            result = parse_meeting(form)
+            errors = {("meeting_type" if k == "kind" else k): m for k, m in result.errors.items()}
+            links = _links(row.get("issues", ""), number, report, conn)
+        else:
+            result = parse_action(row)
+            errors = dict(result.errors)
+            links = []
+            meeting_id = (row.get("meeting_id") or "").strip()
+            if (
+                not meeting_id
+                or not conn.execute("SELECT 1 FROM meetings WHERE id = ?", (meeting_id,)).fetchone()
+            ):
+                errors["meeting_id"] = _("No meeting with this id is here; import the meetings first.")
+            issue_id = result.values.get("issue_id")
+            if issue_id and not conn.execute("SELECT 1 FROM issues WHERE id = ?", (issue_id,)).fetchone():
+                errors["issue_id"] = _("No issue with this id is here.")
+            result.values["meeting_id"] = meeting_id
+        for name, message in errors.items():
+            report.problems.append((number, name, message))
+        if not errors:
+            values = dict(result.values)
+            for name in ("ref", "created_at"):
+                if row.get(name):
+                    values[name] = row[name].strip()
+            parsed.append((row_id, values, links))
+    if report.problems:
+        return report
+    table = "meetings" if kind == "meetings" else "meeting_actions"
+    with transaction(conn):
+        for row_id, values, links in parsed:
+            if row_id and conn.execute(f"SELECT 1 FROM {table} WHERE id = ?", (row_id,)).fetchone():
+                report.skipped += 1
+                continue
+            if kind == "meetings":
+                meeting_id = meeting_queries.create_meeting(
+                    conn, values, author=author, org=org, meeting_id=row_id or None
+                )
+                meeting = meeting_queries.get_meeting(conn, meeting_id)
+                for link in links:
+                    meeting_queries.link_issue(conn, meeting, link, author=author)
+            else:
+                meeting = meeting_queries.get_meeting(conn, values.pop("meeting_id"))
+                action_queries.add_action(conn, meeting, values, author=author, action_id=row_id or None)
+            report.imported += 1
+    return report
