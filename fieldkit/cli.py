@@ -56,11 +56,7 @@ def start(ctx, demo, browser, port):
     try:
         lock = _lock(data_dir)
     except AlreadyRunning as running:
-        click.echo(f"FieldKit is already running for {data_dir}: {running.url}")
-        if running.url:
-            import webbrowser
-
-            webbrowser.open(running.url)
+        desktop.bring_up(data_dir, running)
         return
     try:
         desktop.run(ctx.app(), lock, window=not browser, port=port)
@@ -69,12 +65,13 @@ def start(ctx, demo, browser, port):
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--host", default=None, help="Address to listen on (default: 127.0.0.1; with --lan, every network).")
 @click.option("--port", type=int, default=8080, show_default=True, help="Port to listen on.")
+@click.option("--lan", is_flag=True, help="Community hub: let phones on this Wi-Fi join with a session PIN.")
 @pass_ctx
-def serve(ctx, host, port):
+def serve(ctx, host, port, lan):
     """Serve FieldKit headless with a real WSGI server (no window)."""
-    from .server import make_server, server_url
+    from . import desktop
 
     data_dir = ctx.data_dir()
     try:
@@ -82,17 +79,7 @@ def serve(ctx, host, port):
     except AlreadyRunning as running:
         raise click.ClickException(f"FieldKit already serves {data_dir} at {running.url}") from None
     try:
-        server = make_server(ctx.app(), host=host, port=port)
-        url = server_url(server)
-        lock.announce(url)
-        click.echo(f"FieldKit is serving {data_dir} at {url}", err=False)
-        sys.stdout.flush()
-        try:
-            server.run()
-        except KeyboardInterrupt:
-            pass
-        finally:
-            server.close()
+        desktop.serve(ctx.app(), lock, host=host, port=port, lan=lan)
     finally:
         lock.release()
 
@@ -190,7 +177,7 @@ def export(ctx, fmt, out, kind):
 
 
 #: Further command groups, each in its own module under fieldkit/commands/.
-COMMAND_MODULES: tuple[str, ...] = ("translations",)
+COMMAND_MODULES: tuple[str, ...] = ("backup", "translations")
 
 for _module in COMMAND_MODULES:
     __import__(f"fieldkit.commands.{_module}")

@@ -1,21 +1,60 @@
-"""``fieldkit start``: the app in a native window where a GUI exists, else in the browser."""
+"""Running FieldKit: ``fieldkit start`` (a native window, else the browser) and ``fieldkit serve``.
+
+Both serve the app with waitress, write a log file in the data folder, run the daily backup,
+and stop cleanly: the listener closes, requests in progress finish their transaction, the
+write-ahead log is folded into the database, and only then does the process exit.
+Nothing heavy (Qt, pywebview, PIL) is imported before the first page is served.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
+import secrets
+import signal
+import sys
 import threading
+import time
+import urllib.error
+import urllib.request
 import webbrowser
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
 
 import click
 
+from .resources import STATIC_DIR
 from .server import make_server, server_url
+
+log = logging.getLogger("fieldkit")
+
+LOG_FILE = "fieldkit.log"
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+def log_path(data_dir) -> Path:
+    """Where this data folder's log file is."""
+    return Path(data_dir) / LOG_FILE
+
+
+def setup_logging(data_dir) -> Path:
+    """Send FieldKit's log (and waitress's warnings) to ``<data>/fieldkit.log``, rotated at 1 MB."""
+    path = log_path(data_dir)
+    root = logging.getLogger()
+    if not any(getattr(h, "baseFilename", None) == str(path) for h in root.handlers):
+        handler = RotatingFileHandler(path, maxBytes=1 << 20, backupCount=3, encoding="utf-8", delay=True)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    return path
 
 
 def gui_available() -> bool:
-    """Whether a pywebview window can be opened here (a display and a GUI backend)."""
-    if os.name == "posix" and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
-        if not os.uname().sysname == "Darwin":
-            return False
+    """Whether a pywebview window could be opened here (a display, and pywebview installed)."""
+    if sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    ):
+        return False
     try:
         import webview  # noqa: F401
     except ImportError:
@@ -23,34 +62,187 @@ def gui_available() -> bool:
     return True
 
 
-def open_window(url: str, *, title: str = "FieldKit") -> bool:
-    """Show ``url`` in a native window and block until it is closed; False if no GUI backend."""
+class Running:
+    """A served app: its waitress server in a thread, the daily backup, a clean stop."""
+
+    def __init__(self, app, lock, *, host: str, port: int):
+        from .backup import DailyBackup
+
+        self.app = app
+        self.lock = lock
+        self.server = make_server(app, host=host, port=port)
+        self.url = server_url(self.server)
+        self.token = secrets.token_urlsafe(24)
+        app.extensions["fieldkit_window_token"] = self.token
+        lock.announce(self.url, self.token)
+        self.thread = threading.Thread(target=self.server.run, name="fieldkit-server", daemon=True)
+        self.backups = DailyBackup(app)
+        self.stopped = False
+
+    def start(self) -> Running:
+        self.thread.start()
+        self.backups.start()
+        log.info(
+            "FieldKit %s serving %s at %s",
+            self.app.config.get("VERSION"),
+            self.app.config["DATA_DIR"],
+            self.url,
+        )
+        return self
+
+    def stop(self) -> None:
+        """Stop accepting, let requests in progress finish, fold the WAL into the database."""
+        if self.stopped:
+            return
+        self.stopped = True
+        from . import hub
+
+        hub.of(self.app).stop()
+        self.server.trigger.pull_trigger(self.server.close)
+        self.server.task_dispatcher.shutdown(cancel_pending=False, timeout=15)
+        self.backups.stopped.set()
+        checkpoint(self.app.config["DATABASE"])
+        log.info("FieldKit stopped cleanly")
+
+
+def checkpoint(database: str) -> None:
+    """Fold the write-ahead log into the database file so a copied file is complete."""
+    import sqlite3
+
+    try:
+        conn = sqlite3.connect(database, timeout=10)
+        try:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        log.warning("could not checkpoint %s", database, exc_info=True)
+
+
+def _stop_on_sigterm() -> None:
+    def handler(_signum, _frame):
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, handler)
+
+
+def open_window(running: Running, *, title: str = "FieldKit") -> bool:
+    """Show the app in a native window; blocks until it is closed. False if no GUI backend works."""
     try:
         import webview
-
-        webview.create_window(title, url, width=1100, height=800, min_size=(320, 480))
-        webview.start()
-        return True
-    except Exception as error:  # noqa: BLE001 - any backend failure falls back to the browser
-        click.echo(f"No desktop window available ({error.__class__.__name__}); using the browser.", err=True)
+    except ImportError:
+        click.echo("No desktop window: pywebview is not installed; opening the browser.", err=True)
         return False
+    app = running.app
+    data_dir = Path(app.config["DATA_DIR"])
+    started = time.perf_counter()
+    window = webview.create_window(
+        title, running.url, width=1100, height=800, min_size=(320, 480), text_select=True
+    )
+
+    def bring_to_front():
+        window.restore()
+        window.show()
+        window.on_top = True
+        window.on_top = False
+
+    def loaded():
+        log.info("window ready")
+        click.echo(f"FieldKit window ready ({time.perf_counter() - started:.2f} s after opening it)")
+
+    app.extensions["fieldkit_window"] = bring_to_front
+    window.events.loaded += loaded
+    icon = STATIC_DIR / "icon.png"
+    try:
+        webview.start(
+            gui=os.environ.get("PYWEBVIEW_GUI") or None,
+            private_mode=False,
+            storage_path=str(data_dir / "window"),
+            icon=str(icon),
+        )
+    except Exception as error:  # noqa: BLE001 - any backend failure falls back to the browser
+        app.extensions.pop("fieldkit_window", None)
+        log.warning("no desktop window: %s", error)
+        click.echo(
+            f"No desktop window could be opened here ({error}); opening the browser instead. "
+            "On Linux install the window support with: pip install 'fieldkit[desktop]'",
+            err=True,
+        )
+        return False
+    app.extensions.pop("fieldkit_window", None)
+    return True
 
 
 def run(app, lock, *, window: bool = True, host: str = "127.0.0.1", port: int = 0) -> None:
-    """Serve ``app`` and show it; returns when the window closes (or on Ctrl-C in browser mode)."""
-    server = make_server(app, host=host, port=port)
-    url = server_url(server)
-    lock.announce(url)
-    thread = threading.Thread(target=server.run, name="fieldkit-server", daemon=True)
-    thread.start()
-    click.echo(f"FieldKit is running at {url}")
+    """``fieldkit start``: serve on 127.0.0.1 and show it; returns when the window closes."""
+    setup_logging(app.config["DATA_DIR"])
+    running = Running(app, lock, host=host, port=port).start()
+    click.echo(f"FieldKit is running at {running.url}")
+    sys.stdout.flush()
+    _stop_on_sigterm()
     try:
-        if window and gui_available() and open_window(url):
-            return
-        webbrowser.open(url)
+        if window and gui_available():
+            if open_window(running):
+                return
+        elif window:
+            click.echo("No desktop window is possible here (no display); opening the browser.", err=True)
+        webbrowser.open(running.url)
         click.echo("Press Ctrl+C to stop.")
-        thread.join()
+        while running.thread.is_alive():
+            running.thread.join(0.5)
     except KeyboardInterrupt:
         pass
     finally:
-        server.close()
+        running.stop()
+
+
+def serve(app, lock, *, host: str | None = None, port: int = 8080, lan: bool = False) -> None:
+    """``fieldkit serve``: serve headless; with ``lan``, as a community hub."""
+    from . import hub
+
+    if host is None:
+        host = app.config.get("HUB_HOST", "0.0.0.0") if lan else "127.0.0.1"  # noqa: S104
+    if not lan and host not in LOOPBACK and not host.startswith("127."):
+        raise click.ClickException(
+            "Without --lan, FieldKit only listens on 127.0.0.1. Add --lan to let phones on this network join."
+        )
+    setup_logging(app.config["DATA_DIR"])
+    running = Running(app, lock, host=host, port=port).start()
+    click.echo(f"FieldKit is serving {app.config['DATA_DIR']} at {running.url}")
+    if lan:
+        state = hub.of(app)
+        urls = state.serve_on(host, running.server.effective_port)
+        click.echo("Community hub: phones on this Wi-Fi open")
+        for url in urls:
+            click.echo(f"  {url}")
+        click.echo(hub.qr_text(urls[0]))
+        click.echo(f"Session PIN for phones: {state.pin}  (change it on the Settings page)")
+    sys.stdout.flush()
+    _stop_on_sigterm()
+    try:
+        while running.thread.is_alive():
+            running.thread.join(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        running.stop()
+
+
+def bring_up(data_dir, running) -> None:
+    """A second ``fieldkit start``: raise the running window, or open its address in the browser."""
+    url, token = running.url, running.token
+    if url and token:
+        request = urllib.request.Request(  # noqa: S310 - our own loopback URL
+            url + "instance/focus", method="POST", data=b"", headers={"X-FieldKit-Token": token}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - our own loopback URL
+                if response.status == 204:
+                    click.echo(f"FieldKit is already open for {data_dir}; its window is now in front.")
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+    click.echo(f"FieldKit is already running for {data_dir}: {url or 'starting up'}")
+    if url:
+        webbrowser.open(url)

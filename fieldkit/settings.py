@@ -41,6 +41,10 @@ SETTINGS = (
     Setting("NO_RESPONSE_DAYS", 30, "An open issue with no government response for this many days needs attention."),
     Setting("PAGE_SIZE", 25, "Issues shown per page in lists."),
     Setting("AUTHOR", "", "Name recorded as the author of changes made on this device."),
+    Setting("BACKUP_DIR", "", "Folder (e.g. on a USB stick) for the automatic daily backup; empty: no automatic backup."),
+    Setting("BACKUP_KEEP", 7, "How many automatic backups to keep in the backup folder."),
+    Setting("HUB_HOST", "0.0.0.0", "Address the community hub listens on (every network by default)."),  # noqa: S104
+    Setting("HUB_PORT", 8080, "Port of the community hub when it is switched on from Settings."),
 )
 
 BY_NAME = {s.name: s for s in SETTINGS}

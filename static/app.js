@@ -96,3 +96,151 @@
     }
   });
 })();
+
+// --- Hub: drafts kept on the phone until the hub confirms the save ----------------------------
+// A plain POST form carrying a one-time form_token is sent with fetch instead of a page load.
+// If the hub cannot be reached, the page stays as it is, says "not saved yet", keeps the typed
+// text (also in localStorage, so a reload keeps it) and sends the same form again, with the same
+// form_token, until the hub answers: the server turns a repeated token into the first result,
+// so the record is saved exactly once. Forms driven by hx-post/hx-put are left to htmx.
+(function () {
+  "use strict";
+  var PENDING_PREFIX = "fieldkit-pending:";
+  var DRAFT_PREFIX = "fieldkit-draft:";
+  var retryTimer = null;
+  var inFlight = false;
+
+  function statusBox() { return document.getElementById("save-status"); }
+
+  function showStatus(kind) {
+    var box = statusBox();
+    if (!box) { return; }
+    if (!kind) { box.hidden = true; box.textContent = ""; return; }
+    box.textContent = box.dataset[kind] || "";
+    box.dataset.state = kind;
+    box.hidden = false;
+  }
+
+  function handled(form) {
+    return form && form.method && form.method.toLowerCase() === "post" &&
+      form.querySelector("input[name=form_token]") &&
+      !form.hasAttribute("hx-post") && !form.hasAttribute("hx-put") && !form.hasAttribute("hx-patch");
+  }
+
+  function keyOf(form) {
+    var action = new URL(form.getAttribute("action") || location.pathname, location.href);
+    return PENDING_PREFIX + (form.dataset.draftKey || action.pathname);
+  }
+
+  function valuesOf(form) {
+    var values = {};
+    Array.prototype.forEach.call(form.elements, function (field) {
+      if (!field.name || field.type === "file" || field.type === "submit" || field.type === "button") { return; }
+      if ((field.type === "radio" || field.type === "checkbox") && !field.checked) { return; }
+      values[field.name] = field.value;
+    });
+    return values;
+  }
+
+  function remember(form) {
+    var action = new URL(form.getAttribute("action") || location.pathname, location.href).pathname;
+    localStorage.setItem(keyOf(form), JSON.stringify({ action: action, values: valuesOf(form) }));
+  }
+
+  function forget(form) {
+    localStorage.removeItem(keyOf(form));
+    if (form.dataset.draftKey) { localStorage.removeItem(DRAFT_PREFIX + form.dataset.draftKey); }
+  }
+
+  function scheduleRetry(form, delay) {
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(function () { send(form); }, delay);
+  }
+
+  function showPage(html) {
+    document.open();
+    document.write(html);
+    document.close();
+  }
+
+  function send(form, delay) {
+    if (inFlight) { return; }
+    inFlight = true;
+    remember(form);
+    showStatus(statusBox() && statusBox().dataset.state === "unsaved" ? "unsaved" : "saving");
+    fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin",
+                         headers: { "X-FieldKit-Draft": "1" } })
+      .then(function (response) {
+        inFlight = false;
+        if (response.redirected && response.ok) {
+          forget(form);
+          showStatus(null);
+          location.assign(response.url);
+          return null;
+        }
+        if (response.status === 401) {
+          // The phone must (re)enter the PIN: the draft stays until the form is sent again.
+          location.assign("/hub/join?next=" + encodeURIComponent(location.pathname));
+          return null;
+        }
+        if (response.status === 403 || response.status >= 500) {
+          return response.text().then(showPage);
+        }
+        localStorage.removeItem(keyOf(form));  // answered (e.g. 422): nothing is waiting any more
+        return response.text().then(showPage);
+      })
+      .catch(function () {
+        inFlight = false;
+        showStatus("unsaved");
+        delay = Math.min((delay || 1000) * 2, 8000);
+        scheduleRetry(form, delay);
+      });
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!handled(form) || !window.fetch) { return; }
+    if (!form.checkValidity()) { return; }
+    event.preventDefault();
+    event.stopPropagation();
+    send(form);
+  }, true);
+
+  window.addEventListener("online", function () {
+    document.querySelectorAll("form").forEach(function (form) {
+      if (handled(form) && localStorage.getItem(keyOf(form))) { send(form); }
+    });
+  });
+
+  function restorePending() {
+    document.querySelectorAll("form").forEach(function (form) {
+      if (!handled(form)) { return; }
+      var stored = localStorage.getItem(keyOf(form));
+      if (!stored) { return; }
+      try {
+        var pending = JSON.parse(stored);
+        Object.keys(pending.values).forEach(function (name) {
+          var field = form.elements[name];
+          if (!field) { return; }
+          if (field instanceof RadioNodeList) {
+            Array.prototype.forEach.call(field, function (option) {
+              option.checked = option.value === pending.values[name];
+            });
+          } else if (field.type === "checkbox") {
+            field.checked = true;
+          } else if (name !== "csrf_token") {
+            field.value = pending.values[name];  // the same form_token: a resend saves once
+          }
+        });
+      } catch (e) { localStorage.removeItem(keyOf(form)); return; }
+      showStatus("unsaved");
+      send(form);
+    });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", restorePending);
+  } else {
+    restorePending();
+  }
+})();

@@ -43,6 +43,9 @@ def register(app) -> None:
     app.jinja_env.globals["new_form_token"] = uuid7
     for module in (home, issues, blobs):
         app.register_blueprint(module.bp)
+    from . import settings as settings_views
+
+    settings_views.init_app(app)  # Settings page, hub PIN gate, desktop window endpoint
     from . import text_translations
 
     app.register_blueprint(text_translations.bp)

@@ -1,0 +1,321 @@
+"""Community hub: one laptop serves the phones in the room over its Wi-Fi.
+
+Without hub mode FieldKit only listens on 127.0.0.1. In hub mode (``fieldkit serve --lan``
+or the switch on the Settings page) it also answers the local network, and every client that
+is not this laptop must first enter the short session PIN shown on the laptop, plus a display
+name that is recorded as the author of what that phone saves. Wrong PINs are rate limited per
+client address. Changing the PIN signs every phone out.
+
+A client counts as *this laptop* only when it connects over loopback **and** addresses the
+server by a loopback name (127.0.0.1, localhost, ::1). A hub listening on another loopback
+address (127.0.0.2) therefore treats every client as a phone, which is how tests stand in for
+a real network without leaving the machine.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import logging
+import secrets
+import socket
+import struct
+import threading
+import time
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
+
+from .i18n import gettext as _
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("hub", __name__, url_prefix="/hub")
+
+PIN_DIGITS = 6
+MAX_FAILURES = 5  # wrong PINs allowed per client address ...
+FAILURE_WINDOW = 300.0  # ... within this many seconds, then it waits until the window ends
+NAME_MAX = 60
+LOCAL_NAMES = {"127.0.0.1", "localhost", "::1", "[::1]"}
+#: Paths a phone may load before entering the PIN (the join page needs its styles).
+OPEN_PREFIXES = ("/static/", "/hub/join", "/hub/ping")
+
+
+def new_pin() -> str:
+    """A fresh random session PIN."""
+    return f"{secrets.randbelow(10**PIN_DIGITS):0{PIN_DIGITS}d}"
+
+
+@dataclass
+class Hub:
+    """Hub state of one running app: on/off, the PIN, failed attempts, the LAN listener."""
+
+    enabled: bool = False
+    pin: str = field(default_factory=new_pin)
+    epoch: str = field(default_factory=lambda: secrets.token_hex(8))
+    urls: list[str] = field(default_factory=list)
+    failures: dict[str, list[float]] = field(default_factory=dict)
+    listener: object | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def set_pin(self, pin: str | None = None) -> str:
+        """Change the PIN (random if none given); every phone must enter the new one."""
+        with self.lock:
+            self.pin = pin or new_pin()
+            self.epoch = secrets.token_hex(8)
+        log.info("hub PIN changed")
+        return self.pin
+
+    def check_pin(self, client: str, pin: str, now: float | None = None) -> bool | None:
+        """True if right, False if wrong, None if this client must wait (too many wrong PINs)."""
+        now = time.monotonic() if now is None else now
+        with self.lock:
+            recent = [t for t in self.failures.get(client, []) if now - t < FAILURE_WINDOW]
+            if len(recent) >= MAX_FAILURES:
+                self.failures[client] = recent
+                return None
+            if hmac.compare_digest(pin.strip().encode(), self.pin.encode()):
+                self.failures.pop(client, None)
+                return True
+            recent.append(now)
+            self.failures[client] = recent
+            log.warning("wrong hub PIN from %s (%d in a row)", client, len(recent))
+            return False
+
+    def wait_seconds(self, client: str, now: float | None = None) -> int:
+        """How long a locked-out client still has to wait."""
+        now = time.monotonic() if now is None else now
+        recent = [t for t in self.failures.get(client, []) if now - t < FAILURE_WINDOW]
+        if len(recent) < MAX_FAILURES:
+            return 0
+        return max(1, int(FAILURE_WINDOW - (now - min(recent))) + 1)
+
+    # --- listening on the network ----------------------------------------------------------------
+
+    def start(self, app, host: str, port: int) -> list[str]:
+        """Turn hub mode on with an extra listener on ``host:port`` (the Settings switch)."""
+        from .server import make_server
+
+        with self.lock:
+            if self.listener is None:
+                server = make_server(app, host=host, port=port)
+                thread = threading.Thread(target=server.run, name="fieldkit-hub", daemon=True)
+                thread.start()
+                self.listener = server
+                self.urls = addresses(host, server.effective_port)
+            self.enabled = True
+        log.info("hub mode on: %s", ", ".join(self.urls))
+        return self.urls
+
+    def serve_on(self, host: str, port: int) -> list[str]:
+        """Turn hub mode on for a main server already listening on ``host:port`` (``--lan``)."""
+        self.urls = addresses(host, port)
+        self.enabled = True
+        log.info("hub mode on: %s", ", ".join(self.urls))
+        return self.urls
+
+    def stop(self) -> None:
+        """Hub mode off: the extra listener closes; phones get a page saying the hub is off."""
+        with self.lock:
+            listener, self.listener = self.listener, None
+            self.enabled = False
+        if listener is not None:
+            # Closed by its own loop thread; requests in progress finish first.
+            listener.trigger.pull_trigger(listener.close)
+            listener.task_dispatcher.shutdown(cancel_pending=False, timeout=5)
+        log.info("hub mode off")
+
+
+def of(app=None) -> Hub:
+    """The hub state of ``app`` (the current app by default)."""
+    return (app or current_app).extensions["fieldkit_hub"]
+
+
+# --- who is asking ---------------------------------------------------------------------------------
+
+
+def _is_loopback(address: str | None) -> bool:
+    try:
+        return ipaddress.ip_address((address or "").split("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+
+def is_local_request() -> bool:
+    """Whether this request comes from the laptop itself (no PIN, may use Settings)."""
+    host = urlsplit("//" + (request.host or "")).hostname or ""
+    return _is_loopback(request.remote_addr) and host in LOCAL_NAMES
+
+
+def client_name() -> str:
+    """The display name a phone gave when it joined, or ''."""
+    return session.get("hub_name", "") if not is_local_request() else ""
+
+
+def local_only() -> None:
+    """Abort with 403 unless the request comes from this laptop (Settings, backups)."""
+    if not is_local_request():
+        abort(403)
+
+
+def _joined(hub: Hub) -> bool:
+    return session.get("hub_epoch") == hub.epoch and bool(session.get("hub_name"))
+
+
+def gate():
+    """Before every request: phones need hub mode on and the PIN; their name becomes the author."""
+    if is_local_request():
+        g.hub_local = True
+        return None
+    g.hub_local = False
+    hub = of()
+    if not hub.enabled:
+        return render_template("hub/off.html"), 403
+    if request.path.startswith(OPEN_PREFIXES):
+        return None
+    if not _joined(hub):
+        if request.method != "GET":
+            # A form sent after the PIN changed: nothing is saved; the phone keeps its draft.
+            return render_template(
+                "hub/join.html", errors={}, name="", next=_safe_next(request.path), wait=0
+            ), 401
+        return redirect(url_for("hub.join", next=request.full_path.rstrip("?")), code=303)
+    g.author = session["hub_name"]
+    return None
+
+
+def hub_context():
+    return {
+        "hub_local": getattr(g, "hub_local", True),
+        "hub_name": session.get("hub_name", "") if not getattr(g, "hub_local", True) else "",
+    }
+
+
+def _safe_next(target: str | None) -> str:
+    from .views.home import safe_next
+
+    target = safe_next(target)
+    return "/" if target.startswith("/hub/") else target
+
+
+# --- the join page ---------------------------------------------------------------------------------
+
+
+@bp.route("/join", methods=["GET", "POST"])
+def join():
+    """A phone enters the session PIN and its display name."""
+    hub = of()
+    if getattr(g, "hub_local", False):
+        return redirect("/", code=303)
+    client = request.remote_addr or "?"
+    next_url = _safe_next(request.values.get("next"))
+    if request.method == "GET":
+        return render_template(
+            "hub/join.html",
+            errors={},
+            name=session.get("hub_name", ""),
+            next=next_url,
+            wait=hub.wait_seconds(client),
+        )
+    name = " ".join(request.form.get("name", "").split())[:NAME_MAX]
+    errors = {}
+    if not name:
+        errors["name"] = _("Type your name: it is recorded with what you save from this phone.")
+    result = hub.check_pin(client, request.form.get("pin", ""))
+    if result is None:
+        wait = hub.wait_seconds(client)
+        return render_template("hub/join.html", errors={}, name=name, next=next_url, wait=wait), 429
+    if result is False:
+        errors["pin"] = _("That PIN is not right. Look at the laptop screen and type the PIN shown there.")
+    if errors:
+        return render_template("hub/join.html", errors=errors, name=name, next=next_url, wait=0), 422
+    session["hub_epoch"] = hub.epoch
+    session["hub_name"] = name
+    session.permanent = True
+    log.info("phone %s joined the hub as %r", client, name)
+    return redirect(next_url, code=303)
+
+
+@bp.get("/ping")
+def ping():
+    """Cheap reachability check for phones holding unsaved drafts."""
+    return {"ok": True}
+
+
+@bp.get("/qr.svg")
+def qr_svg():
+    """The hub address as a QR code (for this laptop's Settings page)."""
+    local_only()
+    hub = of()
+    if not hub.urls:
+        abort(404)
+    return current_app.response_class(
+        qr_svg_bytes(hub.urls[0]), mimetype="image/svg+xml", headers={"Cache-Control": "no-store"}
+    )
+
+
+# --- addresses and QR codes ------------------------------------------------------------------------
+
+
+def _interface_addresses() -> list[str]:
+    """IPv4 addresses of this machine's network interfaces (Linux ioctl; else the host name)."""
+    found: list[str] = []
+    try:
+        import fcntl
+
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            for _index, name in socket.if_nameindex():
+                try:
+                    packed = fcntl.ioctl(
+                        probe.fileno(),
+                        0x8915,  # SIOCGIFADDR
+                        struct.pack("256s", name[:15].encode()),
+                    )
+                except OSError:
+                    continue
+                found.append(socket.inet_ntoa(packed[20:24]))
+    except (ImportError, OSError):
+        pass
+    if not found:
+        try:
+            found = [info[4][0] for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)]
+        except OSError:
+            found = []
+    return [a for a in dict.fromkeys(found) if not _is_loopback(a)]
+
+
+def addresses(host: str, port: int) -> list[str]:
+    """The URLs phones can use to reach a listener on ``host:port``."""
+    hosts = _interface_addresses() if host in {"0.0.0.0", "::", ""} else [host]  # noqa: S104
+    return [f"http://{h}:{port}/" for h in hosts] or [f"http://{host}:{port}/"]
+
+
+def qr_svg_bytes(text: str) -> bytes:
+    """``text`` as an SVG QR code (no image library needed)."""
+    import qrcode
+    import qrcode.image.svg
+
+    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathFillImage, box_size=10, border=2)
+    return image.to_string()
+
+
+def qr_text(text: str) -> str:
+    """``text`` as a QR code drawn with block characters, for the terminal."""
+    import io
+
+    import qrcode
+
+    code = qrcode.QRCode(border=2)
+    code.add_data(text)
+    out = io.StringIO()
+    code.print_ascii(out=out, invert=True)
+    return out.getvalue()
+
+
+def init_app(app) -> None:
+    """Attach hub state, the PIN gate and the join page to ``app``."""
+    app.extensions["fieldkit_hub"] = Hub()
+    app.before_request(gate)
+    app.context_processor(hub_context)
+    app.register_blueprint(bp)
