@@ -22,12 +22,40 @@ from .queries.issues import create_issue
 
 #: The columns of an export, and what an import reads (all optional but title and sector).
 COLUMNS = (
-    "id", "ref", "created_at", "updated_at", "language", "title", "description", "sector",
-    "status", "severity", "country", "region", "district", "ward", "community", "facility",
-    "address", "lat", "lon", "gps_accuracy", "observed_on", "people_affected",
-    "households_affected", "responsible_body", "responsible_official", "budget_year",
-    "budget_code", "budget_description", "budget_currency", "budget_allocated",
-    "budget_released", "budget_spent", "tags", "visibility",
+    "id",
+    "ref",
+    "created_at",
+    "updated_at",
+    "language",
+    "title",
+    "description",
+    "sector",
+    "status",
+    "severity",
+    "country",
+    "region",
+    "district",
+    "ward",
+    "community",
+    "facility",
+    "address",
+    "lat",
+    "lon",
+    "gps_accuracy",
+    "observed_on",
+    "people_affected",
+    "households_affected",
+    "responsible_body",
+    "responsible_official",
+    "budget_year",
+    "budget_code",
+    "budget_description",
+    "budget_currency",
+    "budget_allocated",
+    "budget_released",
+    "budget_spent",
+    "tags",
+    "visibility",
 )
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
@@ -58,10 +86,13 @@ def _rows(path: Path, fmt: str):
                 if not isinstance(data, dict):
                     yield number, None
                     continue
-                yield number, {
-                    k: (", ".join(v) if isinstance(v, list) else "" if v is None else str(v))
-                    for k, v in data.items()
-                }
+                yield (
+                    number,
+                    {
+                        k: (", ".join(v) if isinstance(v, list) else "" if v is None else str(v))
+                        for k, v in data.items()
+                    },
+                )
 
 
 def detect_format(path: Path, fmt: str | None) -> str:
@@ -70,7 +101,9 @@ def detect_format(path: Path, fmt: str | None) -> str:
     return "jsonl" if path.suffix.lower() in {".jsonl", ".ndjson", ".json"} else "csv"
 
 
-def import_issues(conn, path: Path, *, fmt: str | None = None, author: str = "", org: str = "") -> ImportReport:
+def import_issues(
+    conn, path: Path, *, fmt: str | None = None, author: str = "", org: str = ""
+) -> ImportReport:
     """Validate every row of a file, then import all of them in one transaction, or none."""
     fmt = detect_format(path, fmt)
     report = ImportReport()
@@ -90,7 +123,7 @@ def import_issues(conn, path: Path, *, fmt: str | None = None, author: str = "",
         row_id = row.get("id", "").strip()
         if row_id and not UUID.match(row_id):
             report.problems.append((number, "id", _("Not a FieldKit id; leave it empty for new issues.")))
-        if row_id in seen_ids:
+        if row_id and row_id in seen_ids:
             report.problems.append((number, "id", _("This id appears twice in the file.")))
         seen_ids.add(row_id)
         if not result.errors:
@@ -117,7 +150,7 @@ def iter_issues(conn):
         f"SELECT {', '.join(COLUMNS)} FROM issues WHERE deleted = 0 ORDER BY created_at, id"
     )
     for row in cursor:
-        item = dict(zip(COLUMNS, row))
+        item = dict(zip(COLUMNS, row, strict=True))
         item["tags"] = json.loads(item["tags"] or "[]")
         yield item
 
@@ -143,4 +176,3 @@ def export_text(conn, fmt: str) -> str:
     buffer = io.StringIO()
     export_issues(conn, buffer, fmt)
     return buffer.getvalue()
-

@@ -35,6 +35,8 @@ DERIVED_FIELDS = ("updated_at",)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sync_replica (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+-- A rowid table, not WITHOUT ROWID: a create op holds every field (about 1 kB), and rows
+-- that large spill into a 4 kB overflow page each in a WITHOUT ROWID b-tree (5x the size).
 CREATE TABLE IF NOT EXISTS sync_ops (
     device_id TEXT NOT NULL,
     dseq INTEGER NOT NULL,
@@ -47,7 +49,7 @@ CREATE TABLE IF NOT EXISTS sync_ops (
     author TEXT NOT NULL DEFAULT '',
     server_seq INTEGER,
     PRIMARY KEY (device_id, dseq)
-) WITHOUT ROWID;
+);
 CREATE INDEX IF NOT EXISTS sync_ops_row ON sync_ops (tbl, row_id);
 CREATE UNIQUE INDEX IF NOT EXISTS sync_ops_server_seq ON sync_ops (server_seq)
     WHERE server_seq IS NOT NULL;

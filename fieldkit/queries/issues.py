@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from sync import journal
 from sync.ids import uuid7
@@ -27,7 +27,7 @@ LIST_COLUMNS = (
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def next_ref(conn, country: str) -> str:
@@ -38,8 +38,16 @@ def next_ref(conn, country: str) -> str:
     return f"{country}-{device[:4].upper()}-{counter:04d}"
 
 
-def create_issue(conn, values: dict, *, author: str = "", reporter: dict | None = None,
-                 token: str | None = None, org: str = "", issue_id: str | None = None) -> str:
+def create_issue(
+    conn,
+    values: dict,
+    *,
+    author: str = "",
+    reporter: dict | None = None,
+    token: str | None = None,
+    org: str = "",
+    issue_id: str | None = None,
+) -> str:
     """Record a new issue (and its reporter) in one transaction; returns its id.
 
     With a ``token`` already used, nothing is written and the first issue's id is returned.
@@ -59,8 +67,9 @@ def create_issue(conn, values: dict, *, author: str = "", reporter: dict | None 
         fields["consent"] = 1 if reporter and reporter.get("consent") else 0
         journal.create(conn, "issues", {"id": issue_id, **fields}, author=author)
         if reporter:
-            save_reporter(conn, issue_id, reporter, author=author, org=fields["org"],
-                          country=fields.get("country", ""))
+            save_reporter(
+                conn, issue_id, reporter, author=author, org=fields["org"], country=fields.get("country", "")
+            )
         tokens.claim(conn, token, issue_id)
         return issue_id
 
@@ -77,9 +86,17 @@ def save_reporter(conn, issue_id: str, reporter: dict, *, author: str, org: str,
             journal.update(conn, "reporters", existing[0], changes, author=author)
         else:
             journal.create(
-                conn, "reporters",
-                {"id": uuid7(), "created_at": now_iso(), "org": org, "country": country,
-                 "issue_id": issue_id, "consent": 1, **changes},
+                conn,
+                "reporters",
+                {
+                    "id": uuid7(),
+                    "created_at": now_iso(),
+                    "org": org,
+                    "country": country,
+                    "issue_id": issue_id,
+                    "consent": 1,
+                    **changes,
+                },
                 author=author,
             )
     else:
@@ -97,7 +114,7 @@ def reporter_of(conn, issue_id: str) -> dict | None:
         "UNION ALL SELECT name, contact, 0 FROM private_reporters WHERE issue_id = ?",
         (issue_id, issue_id),
     ).fetchone()
-    return dict(zip(("name", "contact", "consent"), row)) if row else None
+    return dict(zip(("name", "contact", "consent"), row, strict=True)) if row else None
 
 
 def _as_dict(row) -> dict:
@@ -116,8 +133,7 @@ def get_issue(conn, issue_id: str) -> dict | None:
     return _as_dict(row) if row else None
 
 
-def update_issue(conn, issue_id: str, changes: dict, *, author: str = "",
-                 token: str | None = None) -> bool:
+def update_issue(conn, issue_id: str, changes: dict, *, author: str = "", token: str | None = None) -> bool:
     """Save edited fields of an issue; returns False if the form was already saved."""
     with transaction(conn):
         if tokens.seen(conn, token):
@@ -170,37 +186,112 @@ def _where(filters: dict, today: date) -> tuple[list[str], list]:
     return clauses, params
 
 
-def list_issues(conn, filters: dict, *, sort: str = "updated", page: int = 1,
-                page_size: int = 25, today: date | None = None) -> tuple[list[dict], int]:
-    """One page of issues matching the filters, and how many match in all."""
+#: Lists count matching issues up to this many past the page shown; beyond, they say
+#: "more than ...". An exact count of 100,000 rows costs more than the page itself.
+COUNT_LIMIT = 1000
+
+
+class Total(int):
+    """How many issues match: exact, or with ``more`` set, a lower bound (more than this)."""
+
+    more = False
+
+
+def _index_for(filters: dict, sort: str) -> str | None:
+    """The index a list should read, so its cost stays bounded without table statistics.
+
+    A narrow filter (a community, a district, overdue commitments: a few percent of the
+    issues) reads its own index. Otherwise the index that gives the sort order is read and
+    the other filters are checked row by row: a page stops after 25 matches.
+    """
+    if filters.get("community"):
+        return "issues_community"
+    if filters.get("district"):
+        return "issues_district"
+    if filters.get("overdue"):
+        return "issues_due"
+    if sort in ("updated", "oldest"):
+        for name in ("status", "sector", "severity"):
+            if filters.get(name):
+                return f"issues_{name}"
+        return "issues_updated"
+    return {"severity": "issues_severity", "observed": "issues_observed"}.get(sort)
+
+
+def list_issues(
+    conn,
+    filters: dict,
+    *,
+    sort: str = "updated",
+    page: int = 1,
+    page_size: int = 25,
+    today: date | None = None,
+) -> tuple[list[dict], Total]:
+    """One page of issues matching the filters, and how many match.
+
+    The count is exact up to :data:`COUNT_LIMIT` issues past the page's start; above that,
+    the returned :class:`Total` has ``more`` set and says "more than" (start + limit).
+    """
     clauses, params = _where(filters, today or date.today())
     where = " AND ".join(clauses)
-    order = SORTS.get(sort, SORTS["updated"])
-    total = conn.execute(f"SELECT COUNT(*) FROM issues i WHERE {where}", params).fetchone()[0]
+    sort = sort if sort in SORTS else "updated"
+    offset = (max(page, 1) - 1) * page_size
+    index = _index_for(filters, sort)
+    searching = any(".rowid IN" in clause for clause in clauses)
+
+    def count(hint: str) -> int:
+        return conn.execute(
+            f"SELECT COUNT(*) FROM (SELECT 1 FROM issues i {hint} WHERE {where} LIMIT ? OFFSET ?)",
+            [*params, COUNT_LIMIT + 1, offset],
+        ).fetchone()[0]
+
+    hint = f"INDEXED BY {index}" if index else ""
+    if searching:
+        # Few matches: look each one up by rowid and sort them. Many: walk the ordered
+        # index and keep the matches (dense, so a page is found quickly).
+        counted = count("NOT INDEXED")
+        if counted <= COUNT_LIMIT:
+            hint = "NOT INDEXED"
+    else:
+        counted = count(hint)
+    total = Total(offset + min(counted, COUNT_LIMIT))
+    total.more = counted > COUNT_LIMIT
     rows = conn.execute(
-        f"SELECT {LIST_COLUMNS} FROM issues i WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
-        [*params, page_size, (max(page, 1) - 1) * page_size],
+        f"SELECT {LIST_COLUMNS} FROM issues i {hint} WHERE {where} ORDER BY {SORTS[sort]} LIMIT ? OFFSET ?",
+        [*params, page_size, offset],
     ).fetchall()
     return [dict(r) for r in rows], total
 
 
 def places(conn, column: str) -> list[str]:
-    """Distinct districts or communities in use, for filter choices."""
+    """Distinct districts or communities in use, for filter choices.
+
+    Hops from one value to the next through the column's index (a few reads per place)
+    rather than reading every issue.
+    """
     assert column in {"district", "community"}
-    return [
-        r[0]
-        for r in conn.execute(
-            f"SELECT DISTINCT {column} FROM issues WHERE deleted = 0 AND {column} != '' "
-            f"ORDER BY {column} LIMIT 500"
+    rows = conn.execute(
+        f"""
+        WITH RECURSIVE found (value) AS (
+            SELECT (SELECT MIN({column}) FROM issues INDEXED BY issues_{column}
+                    WHERE deleted = 0 AND {column} > '')
+            UNION ALL
+            SELECT (SELECT MIN({column}) FROM issues INDEXED BY issues_{column}
+                    WHERE deleted = 0 AND {column} > found.value)
+            FROM found WHERE found.value IS NOT NULL LIMIT 501
         )
-    ]
+        SELECT value FROM found WHERE value IS NOT NULL LIMIT 500
+        """
+    ).fetchall()
+    return [r[0] for r in rows]
 
 
 def attention(conn, *, today: date, no_response_days: int, limit: int = 10) -> dict:
     """What needs following up: commitments past due, open issues with no response for N days."""
     closed = ", ".join("?" for _ in CLOSED_STATUSES)
     overdue = conn.execute(
-        f"SELECT {LIST_COLUMNS} FROM issues i WHERE i.commitment_due_on < ? AND i.deleted = 0 "
+        f"SELECT {LIST_COLUMNS} FROM issues i INDEXED BY issues_due "
+        "WHERE i.deleted = 0 AND i.commitment_due_on < ? "
         f"AND i.status NOT IN ({closed}) ORDER BY i.commitment_due_on LIMIT ?",
         (today.isoformat(), *CLOSED_STATUSES, limit),
     ).fetchall()
@@ -213,7 +304,7 @@ def attention(conn, *, today: date, no_response_days: int, limit: int = 10) -> d
         (*CLOSED_STATUSES, cutoff, limit),
     ).fetchall()
     recent = conn.execute(
-        f"SELECT {LIST_COLUMNS} FROM issues i WHERE i.deleted = 0 "
+        f"SELECT {LIST_COLUMNS} FROM issues i INDEXED BY issues_updated WHERE i.deleted = 0 "
         "ORDER BY i.updated_at DESC LIMIT ?",
         (limit,),
     ).fetchall()
