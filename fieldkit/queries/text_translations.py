@@ -21,8 +21,17 @@ from . import tokens
 TRANSLATABLE = {"issues": ("title", "description")}
 
 
-def add_translation(conn, record_table: str, record: dict, field: str, language: str, text: str, *,
-                    author: str = "", token: str | None = None) -> str:
+def add_translation(
+    conn,
+    record_table: str,
+    record: dict,
+    field: str,
+    language: str,
+    text: str,
+    *,
+    author: str = "",
+    token: str | None = None,
+) -> str:
     """Store a translation of ``record[field]`` in ``language``; returns its id (once per form)."""
     assert field in TRANSLATABLE[record_table]
     with transaction(conn):

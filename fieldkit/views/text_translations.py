@@ -65,12 +65,22 @@ def add(issue_id: str):
             timeline=event_queries.timeline(conn, issue_id),
             attachments=attachment_queries.for_issue(conn, issue_id),
             reporter=issue_queries.reporter_of(conn, issue_id),
-            event_errors={}, event_form={}, open_kind=None, today=date.today().isoformat(),
-            translation_errors=parsed.errors, translation_form=request.form,
+            event_errors={},
+            event_form={},
+            open_kind=None,
+            today=date.today().isoformat(),
+            translation_errors=parsed.errors,
+            translation_form=request.form,
         ), 422
     queries.add_translation(
-        conn, "issues", issue, parsed.values["field"], parsed.values["language"], parsed.values["text"],
-        author=author(), token=token,
+        conn,
+        "issues",
+        issue,
+        parsed.values["field"],
+        parsed.values["language"],
+        parsed.values["text"],
+        author=author(),
+        token=token,
     )
     return redirect(url_for("issues.show", issue_id=issue_id, _anchor="translations"), code=303)
 
@@ -83,4 +93,3 @@ def delete(issue_id: str, translation_id: str):
         abort(404)
     queries.delete_translation(conn, translation_id, author=author())
     return redirect(url_for("issues.show", issue_id=issue_id, _anchor="translations"), code=303)
-
