@@ -17,6 +17,8 @@ from flask import jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from sync.errors import SyncError
+
 from .i18n import gettext as _
 
 log = logging.getLogger(__name__)
@@ -54,6 +56,13 @@ def problem(status: int, title: str, detail: str = "", **extra):
 
 def handle(error):
     """The single mapping from exceptions to responses."""
+    if isinstance(error, SyncError):
+        # Sync refusals carry their own status and a code the device acts on.
+        status = error.status
+        title = _("Sync refused") if status < 500 else _("Sync failed")
+        if wants_json():
+            return problem(status, title, str(error), code=error.code)
+        return render_template("error.html", title=title, detail=str(error), status=status), status
     if isinstance(error, CSRFError):
         status = 400
         title = _("This form has expired")

@@ -414,3 +414,45 @@ def m04_text_translations(conn):
         INSERT INTO issues_names (rowid, names) SELECT rowid, {names.format(p="issues")} FROM issues;
         """,
     )
+
+
+@migration
+def m02_sync(conn):
+    """Sync (issue 6): the sequencer's tables on every replica; central's accounts and devices."""
+    from sync import server
+
+    server.install(conn)
+    run_script(
+        conn,
+        """
+        CREATE TABLE central_users (
+            username TEXT PRIMARY KEY,
+            password_hash TEXT NOT NULL,
+            country TEXT NOT NULL DEFAULT '*',
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE central_codes (
+            code_hash TEXT PRIMARY KEY,
+            org TEXT NOT NULL,
+            country TEXT NOT NULL,
+            created_by TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            used_at TEXT,
+            device_id TEXT
+        );
+        CREATE TABLE central_devices (
+            device_id TEXT PRIMARY KEY,
+            org TEXT NOT NULL,
+            country TEXT NOT NULL,
+            token_hash TEXT NOT NULL UNIQUE,
+            public_key TEXT NOT NULL,
+            app_version TEXT NOT NULL DEFAULT '',
+            enrolled_at TEXT NOT NULL,
+            last_sync_at TEXT,
+            clock_offset_ms INTEGER,
+            implausible_times INTEGER NOT NULL DEFAULT 0,
+            revoked_at TEXT
+        );
+        """,
+    )

@@ -13,14 +13,21 @@ Tables owned here:
 - ``sync_rows``     per synced row, the dot of every field (``"*"`` for fields still at the
                     create op's value), so a base dot is a single lookup;
 - ``sync_conflicts`` disputed fields with every candidate value (filled by the merge).
+
+A base dot may be a list (a field several ops agree on, or every candidate of a resolved
+conflict). Base entries for fields an op does not write record what it *saw*: an edit
+records the ``deleted`` dot it saw, a delete the dot of every field it saw, so a delete
+racing an edit is detected on every replica.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import datetime, timezone
-from typing import Any, Iterable
+from collections.abc import Iterable
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
 
 from .errors import UnknownTable
 from .ids import dot as make_dot
@@ -69,6 +76,21 @@ CREATE TABLE IF NOT EXISTS sync_conflicts (
 """
 
 
+@contextmanager
+def transaction(conn):
+    """``BEGIN IMMEDIATE`` … ``COMMIT``, or join the caller's transaction if one is open."""
+    if conn.in_transaction:
+        yield conn
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
 def register(table: str, fields: Iterable[str]) -> None:
     """Declare ``table`` as synced, with the fields an op may set (``id`` excluded)."""
     SYNCED[table] = frozenset(fields) | {"deleted"}
@@ -112,20 +134,28 @@ def device_id(conn) -> str:
 
 def field_dots(conn, table: str, row_id: str) -> dict[str, str]:
     """The dot of every field of a row (the ``"*"`` entry covers fields not listed)."""
-    row = conn.execute(
-        "SELECT dots FROM sync_rows WHERE tbl = ? AND row_id = ?", (table, row_id)
-    ).fetchone()
+    row = conn.execute("SELECT dots FROM sync_rows WHERE tbl = ? AND row_id = ?", (table, row_id)).fetchone()
     return json.loads(row[0]) if row else {}
 
 
-def dot_of(dots: dict[str, str], field: str) -> str | None:
-    """The dot of ``field`` given a row's dots."""
+def dot_of(dots: dict[str, str], field: str) -> str | list[str] | None:
+    """The dot of ``field`` given a row's dots (a sorted list while several ops hold it)."""
     return dots.get(field, dots.get("*"))
+
+
+def live_dots(dots: dict) -> list[str]:
+    """Every distinct dot a row's current values come from (the create's ``"*"`` included)."""
+    found = set()
+    for field, value in dots.items():
+        if field == "deleted":
+            continue
+        found.update(value if isinstance(value, list) else [value])
+    return sorted(found)
 
 
 def iso_from_hlc(stamp: str) -> str:
     """The UTC ISO-8601 time of an HLC stamp, to the second."""
-    moment = datetime.fromtimestamp(hlc_millis(stamp) / 1000, tz=timezone.utc)
+    moment = datetime.fromtimestamp(hlc_millis(stamp) / 1000, tz=UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -133,8 +163,7 @@ def _next_op(conn) -> tuple[str, int, str]:
     device = device_id(conn)
     dseq = int(
         conn.execute(
-            "UPDATE sync_replica SET value = CAST(value AS INTEGER) + 1 "
-            "WHERE key = 'dseq' RETURNING value"
+            "UPDATE sync_replica SET value = CAST(value AS INTEGER) + 1 WHERE key = 'dseq' RETURNING value"
         ).fetchone()[0]
     )
     hlc = hlc_now(replica_value(conn, "hlc") or None, device)
@@ -180,6 +209,13 @@ def _write_op(conn, table, row_id, kind, fields, base, author) -> str:
         "ON CONFLICT (tbl, row_id) DO UPDATE SET dots = excluded.dots",
         (table, row_id, json.dumps(dots, sort_keys=True)),
     )
+    if conn.execute(
+        "SELECT 1 FROM sync_conflicts WHERE tbl = ? AND row_id = ? LIMIT 1", (table, row_id)
+    ).fetchone():
+        # A disputed row is rebuilt from all its ops, exactly as a remote op would be merged.
+        from .merge import rebuild_row
+
+        rebuild_row(conn, table, row_id)
     return op_dot
 
 
@@ -204,8 +240,7 @@ def apply_fields(conn, table: str, row_id: str, kind: str, fields: dict, hlc: st
         return
     assignments = ", ".join(f"[{field}] = ?" for field in fields)
     conn.execute(
-        f"UPDATE [{table}] SET {assignments}, updated_at = MAX(COALESCE(updated_at, ''), ?) "
-        "WHERE id = ?",
+        f"UPDATE [{table}] SET {assignments}, updated_at = MAX(COALESCE(updated_at, ''), ?) WHERE id = ?",
         [*fields.values(), stamp, row_id],
     )
 
@@ -231,12 +266,18 @@ def update(
     if current is None:
         raise KeyError(row_id)
     columns = [d[0] for d in conn.execute(f"SELECT * FROM [{table}] LIMIT 0").description]
-    before = dict(zip(columns, current))
+    before = dict(zip(columns, current, strict=False))
     changed = {k: v for k, v in changes.items() if before.get(k) != v}
     if not changed:
         return None
     dots = field_dots(conn, table, row_id)
     base = {field: dot_of(dots, field) for field in changed}
+    if kind == "delete":
+        # A delete records every value it saw, so an edit it did not see is detected (§5.3).
+        base.update({field: value for field, value in dots.items() if field != "*"} | base)
+    elif "deleted" not in changed:
+        # And an edit records the deletion state it saw.
+        base["deleted"] = dot_of(dots, "deleted")
     return _write_op(conn, table, row_id, kind, changed, base, author)
 
 

@@ -51,6 +51,9 @@ def register(app) -> None:
     app.register_blueprint(text_translations.bp)
     app.register_blueprint(meetings.bp)
     app.register_blueprint(meetings.search_bp)
+    from . import sync as sync_views
+
+    sync_views.init_app(app)  # Sync page and review queue; at central also the sync API and admin
 
     @app.after_request
     def vary_on_htmx(response):

@@ -1,0 +1,56 @@
+"""The central role: the same app, plus accounts, enrolment, the device registry and the sync API.
+
+``create_app({"ROLE": "central", ...})`` (``fieldkit central serve``) mounts the sync API
+under /api/v1/ and the admin pages under /central/, and asks for a country-team login
+before any page. Devices never mount any of this.
+"""
+
+from __future__ import annotations
+
+from flask import redirect, request, session, url_for
+
+from sync import keys, server
+
+from ..db import connect, transaction
+
+
+def is_central(app) -> bool:
+    return app.config.get("ROLE") == "central"
+
+
+def prepare(database: str) -> None:
+    """Make a data folder's database the sequencer and give it a signing key (idempotent)."""
+    conn = connect(database)
+    try:
+        with transaction(conn):
+            server.install_central(conn)
+            keys.replica_key(conn)
+    finally:
+        conn.close()
+
+
+OPEN_ENDPOINTS = {"static", "central.login", "home.choose_language"}
+
+
+def init_app(app) -> None:
+    from .. import csrf
+    from . import admin, api
+
+    prepare(app.config["DATABASE"])
+    # Central is reached from anywhere by country teams and devices: the hub's PIN gate (for
+    # phones on a laptop's Wi-Fi) gives way to country-team accounts and device tokens.
+    from .. import hub
+
+    funcs = app.before_request_funcs.get(None, [])
+    app.before_request_funcs[None] = [f for f in funcs if f is not hub.gate]
+    csrf.exempt(api.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(admin.bp)
+
+    @app.before_request
+    def require_login():
+        if request.endpoint in OPEN_ENDPOINTS or request.path.startswith("/api/"):
+            return None
+        if not session.get("central_user"):
+            return redirect(url_for("central.login", next=request.full_path))
+        return None

@@ -1,0 +1,223 @@
+"""The sync API, version 1, mounted under /api/v1/: a thin skin over ``sync.server``.
+
+Every answer is JSON (gzip when the device accepts it); every error a JSON problem body
+made by fieldkit.errors. The device token travels only in the ``Authorization`` header.
+"""
+
+from __future__ import annotations
+
+import time
+
+from flask import Blueprint, Response, current_app, g, request, send_file
+
+from sync import journal, keys, protocol, server
+from sync.blobs import SHA256, BlobDir
+from sync.errors import AuthError, Forbidden, Incompatible, ProtocolError, TooLarge
+
+from ..db import get_db
+from . import queries
+
+bp = Blueprint("sync_api", __name__, url_prefix=protocol.PREFIX)
+
+PUBLIC = {"sync_api.info", "sync_api.enroll"}
+
+
+def _json(value, status: int = 200) -> Response:
+    body = protocol.encode(value)
+    response = Response(body, status=status, mimetype="application/json")
+    if "gzip" in request.headers.get("Accept-Encoding", "") and len(body) > 512:
+        response.set_data(protocol.gzip_bytes(body))
+        response.headers["Content-Encoding"] = "gzip"
+    response.headers["Vary"] = "Accept-Encoding"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _body():
+    if request.content_length and request.content_length > protocol.MAX_BODY_BYTES:
+        raise TooLarge("the request body is too large")
+    return protocol.decode_body(request.get_data(cache=False), request.headers.get("Content-Encoding"))
+
+
+@bp.before_request
+def authenticate():
+    version = request.headers.get(protocol.HEADER_VERSION)
+    if version is not None and version != str(protocol.VERSION):
+        raise Incompatible(
+            f"this server speaks FieldKit sync protocol {protocol.VERSION} and this device speaks {version}: "
+            "update FieldKit on the older side"
+        )
+    if request.endpoint in PUBLIC:
+        return
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer ") or not header[7:].strip():
+        raise AuthError("this device is not enrolled: no device token was sent")
+    device = queries.device_by_token(get_db(), header[7:].strip())
+    if device is None:
+        raise AuthError("this device token is not known here: enrol the device again")
+    if device["revoked_at"]:
+        raise AuthError("this device was revoked at central: ask your country team for a new enrolment code")
+    g.peer = server.Peer(device["device_id"], device["org"], device["country"])
+    g.device = device
+
+
+def _saw(implausible: int = 0) -> None:
+    clock = request.headers.get(protocol.HEADER_CLOCK, "")
+    offset = int(clock) - time.time_ns() // 1_000_000 if clock.isdigit() else None
+    queries.saw_device(
+        get_db(),
+        g.peer.device_id,
+        app_version=request.headers.get(protocol.HEADER_APP, ""),
+        clock_offset_ms=offset,
+        implausible=implausible,
+    )
+
+
+@bp.get("/info")
+def info():
+    conn = get_db()
+    return _json(
+        {
+            "protocol": protocol.VERSION,
+            "server_id": journal.device_id(conn),
+            "server_key": keys.public_key(
+                journal.replica_value(conn, "signing_key") or keys.new_private_key()
+            ),
+            "app_version": current_app.config.get("VERSION", ""),
+        }
+    )
+
+
+@bp.post("/enroll")
+def enroll():
+    body = _body()
+    if not isinstance(body, dict):
+        raise ProtocolError("the enrolment request must be an object")
+    code, device_id = str(body.get("code", "")), str(body.get("device_id", ""))
+    public_key = str(body.get("public_key", ""))
+    if not code or not protocol.DEVICE.match(device_id) or not public_key:
+        raise ProtocolError("an enrolment needs a code, a device id and a public key")
+    conn = get_db()
+    granted = queries.redeem_code(conn, code, device_id, public_key, str(body.get("app_version", ""))[:40])
+    if granted is None:
+        raise Forbidden(
+            "this enrolment code is wrong, expired or already used: ask your country team for a new one"
+        )
+    private = journal.replica_value(conn, "signing_key")
+    return _json(
+        {
+            **granted,
+            "device_id": device_id,
+            "server_id": journal.device_id(conn),
+            "server_key": keys.public_key(private) if private else "",
+        }
+    )
+
+
+@bp.get("/state")
+def state():
+    conn = get_db()
+    _saw()
+    return _json(
+        {
+            "device_id": g.peer.device_id,
+            "acked": server.acked(conn, g.peer.device_id),
+            "org": g.peer.org,
+            "country": g.peer.country,
+        }
+    )
+
+
+@bp.post("/push")
+def push():
+    body = _body()
+    if not isinstance(body, dict) or body.get("device_id") != g.peer.device_id:
+        raise Forbidden("a push must carry this device's own id")
+    stats: dict = {}
+    answer = server.push(get_db(), g.peer, body.get("ops"), stats=stats)
+    _saw(stats.get("implausible", 0))
+    return _json(answer)
+
+
+@bp.get("/ops")
+def ops():
+    try:
+        after = max(0, int(request.args.get("after", 0)))
+        limit = int(request.args.get("limit", 1000))
+    except ValueError:
+        raise ProtocolError("after and limit must be whole numbers") from None
+    return _json(server.pull(get_db(), g.peer, after, limit))
+
+
+def _blobs() -> BlobDir:
+    return BlobDir(current_app.config["DATA_DIR"] + "/blobs")
+
+
+def _sha(sha256: str) -> str:
+    if not SHA256.match(sha256):
+        raise ProtocolError("not a SHA-256 hex digest")
+    return sha256
+
+
+@bp.post("/blobs/missing")
+def blobs_missing():
+    body = _body()
+    shas = body.get("sha256") if isinstance(body, dict) else None
+    if not isinstance(shas, list) or len(shas) > 1000 or not all(isinstance(s, str) for s in shas):
+        raise ProtocolError("sha256 must be a list of at most 1000 digests")
+    store = _blobs()
+    conn = get_db()
+    missing = [
+        s for s in shas if SHA256.match(s) and not store.has(s) and server.blob_in_scope(conn, g.peer, s)
+    ]
+    return _json({"missing": missing})
+
+
+@bp.get("/blobs/<sha256>/upload")
+def upload_offset(sha256):
+    store = _blobs()
+    sha = _sha(sha256)
+    if store.has(sha):
+        return _json({"offset": 0, "complete": True})
+    return _json({"offset": store.offset(sha), "complete": False})
+
+
+@bp.post("/blobs/<sha256>/upload")
+def upload_chunk(sha256):
+    sha = _sha(sha256)
+    store = _blobs()
+    if store.has(sha):
+        return _json({"offset": store.path(sha).stat().st_size, "complete": True})
+    if not server.blob_in_scope(get_db(), g.peer, sha):
+        raise Forbidden("no attachment in this device's scope refers to this file")
+    try:
+        offset = int(request.headers.get("Upload-Offset", ""))
+    except ValueError:
+        raise ProtocolError("Upload-Offset must be a whole number") from None
+    data = request.get_data(cache=False)
+    if len(data) > protocol.CHUNK_BYTES * 4:
+        raise TooLarge("a chunk is too large")
+    limit = current_app.config.get("MAX_UPLOAD_MB", 25) * (1 << 20)
+    if offset + len(data) > limit:
+        raise TooLarge("this file is larger than the upload limit")
+    try:
+        offset = store.append(sha, offset, data)
+    except ValueError as mismatch:
+        error = ProtocolError(f"the upload continues at byte {mismatch.args[0]}")
+        error.code = "offset-mismatch"
+        error.status = 409
+        raise error from None
+    if request.headers.get("Upload-Complete") == "1":
+        if not store.finish(sha):
+            raise ProtocolError("the uploaded file does not match its SHA-256: it was discarded")
+        return _json({"offset": offset, "complete": True})
+    return _json({"offset": offset, "complete": False})
+
+
+@bp.get("/blobs/<sha256>")
+def download(sha256):
+    sha = _sha(sha256)
+    store = _blobs()
+    if not server.blob_in_scope(get_db(), g.peer, sha) or not store.has(sha):
+        raise Forbidden("this file is not in this device's scope or not here yet")
+    return send_file(store.path(sha), mimetype="application/octet-stream", conditional=True, max_age=0)

@@ -1,0 +1,216 @@
+"""Sync: the device's Sync page (enrol, sync now, what is waiting) and the conflict review
+queue, on devices and at central alike."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+
+from sync import client as sync_client
+from sync import journal, merge
+from sync.errors import SyncError
+
+from ..db import connect, get_db, transaction
+from ..i18n import gettext as _
+from . import author
+
+bp = Blueprint("sync", __name__, url_prefix="/sync")
+
+#: Tables whose disputes link to a page, by table: endpoint and its id argument.
+RECORD_PAGES = {"issues": ("issues.detail", "issue_id"), "meetings": ("meetings.detail", "meeting_id")}
+
+
+def open_client(config, conn, server_url: str | None = None, progress=None) -> sync_client.Client:
+    """A sync client for this data folder's database, talking to its enrolled server."""
+    url = server_url or journal.replica_value(conn, "sync_server", "")
+    transport = config.get("SYNC_TRANSPORT")  # tests: an httpx.WSGITransport to a central app
+    http = httpx.Client(
+        base_url=url.rstrip("/"),
+        transport=transport,
+        timeout=httpx.Timeout(60.0, connect=15.0),
+        follow_redirects=False,
+    )
+    return sync_client.Client(
+        conn,
+        http,
+        blob_root=Path(config["DATA_DIR"]) / "blobs",
+        app_version=config.get("VERSION", ""),
+        progress=progress,
+    )
+
+
+def summary_lines(summary: dict) -> list[str]:
+    """A plain account of one sync: sent, received, conflicts, what is still pending and why."""
+    lines = [
+        _(
+            "Sent %(sent)s changes and received %(received)s.",
+            sent=summary.get("sent", 0),
+            received=summary.get("received", 0),
+        ),
+        _(
+            "Photos and files: %(sent)s sent, %(received)s received.",
+            sent=summary.get("blobs_sent", 0),
+            received=summary.get("blobs_received", 0),
+        ),
+    ]
+    if summary.get("conflicts"):
+        lines.append(_("%(num)s disputed fields wait for review.", num=summary["conflicts"]))
+    if summary.get("blobs_pending"):
+        lines.append(
+            _(
+                "%(num)s files are still waiting; they will be sent at the next sync.",
+                num=summary["blobs_pending"],
+            )
+        )
+    for problem in summary.get("problems", [])[:5]:
+        lines.append(_("Still pending: %(reason)s", reason=problem))
+    return lines
+
+
+@bp.get("/")
+def index():
+    conn = get_db()
+    status = sync_client.status(conn)
+    last = journal.replica_value(conn, "last_summary")
+    return render_template(
+        "sync/index.html",
+        status=status,
+        errors={},
+        values={"url": "", "code": ""},
+        central=current_app.config.get("ROLE") == "central",
+        summary=summary_lines(json.loads(last)) if last else [],
+    )
+
+
+def _fresh_conn():
+    # Sync commits page by page; use a connection of its own, not the request's.
+    return connect(current_app.config["DATABASE"])
+
+
+@bp.post("/enroll")
+def enroll():
+    values = {"url": request.form.get("url", "").strip(), "code": request.form.get("code", "").strip()}
+    errors = {}
+    if not values["url"].startswith(("http://", "https://")):
+        errors["url"] = _("Enter the central server's address, starting with http:// or https://.")
+    if not values["code"]:
+        errors["code"] = _("Enter the enrolment code your country team gave you.")
+    if not errors:
+        conn = _fresh_conn()
+        try:
+            answer = open_client(current_app.config, conn, values["url"]).enroll(
+                values["code"], values["url"]
+            )
+            from .. import settings
+
+            settings.save(
+                Path(current_app.config["DATA_DIR"]), {"ORG": answer["org"], "COUNTRY": answer["country"]}
+            )
+            current_app.config.update(ORG=answer["org"], COUNTRY=answer["country"])
+            return redirect(url_for("sync.index"), 303)
+        except SyncError as error:
+            errors["code"] = _("Enrolment failed: %(reason)s", reason=str(error))
+        finally:
+            conn.close()
+    conn = get_db()
+    return render_template(
+        "sync/index.html",
+        status=sync_client.status(conn),
+        errors=errors,
+        values=values,
+        central=False,
+        summary=[],
+    ), 422
+
+
+@bp.post("/run")
+def run():
+    conn = _fresh_conn()
+    try:
+        if not sync_client.enrolled(conn):
+            abort(400)
+        open_client(current_app.config, conn).sync()
+    except SyncError as error:
+        with transaction(conn):
+            journal.set_replica_value(conn, "last_summary", json.dumps({"problems": [str(error)]}))
+    finally:
+        conn.close()
+    return redirect(url_for("sync.index"), 303)
+
+
+def _value_at(conn, dot_text, field):
+    if not dot_text or isinstance(dot_text, list):
+        return None
+    device_id, _sep, dseq = dot_text.rpartition(":")
+    row = conn.execute(
+        "SELECT fields FROM sync_ops WHERE device_id = ? AND dseq = ?", (device_id, dseq)
+    ).fetchone()
+    return json.loads(row[0]).get(field) if row else None
+
+
+@bp.get("/conflicts")
+def conflicts():
+    conn = get_db()
+    items = []
+    for conflict in merge.open_conflicts(conn):
+        table, row_id = conflict["tbl"], conflict["row_id"]
+        record = conn.execute(f"SELECT * FROM [{table}] WHERE id = ?", (row_id,)).fetchone()
+        if record is None:
+            continue
+        page = RECORD_PAGES.get(table)
+        for candidate in conflict["candidates"]:
+            candidate["started_from"] = _value_at(conn, candidate.get("base"), conflict["field"])
+        items.append(
+            {
+                **conflict,
+                "title": record["title"] if "title" in record.keys() else row_id,
+                "ref": record["ref"] if "ref" in record.keys() else "",
+                "url": url_for(page[0], **{page[1]: row_id}) if page else None,
+            }
+        )
+    return render_template("sync/conflicts.html", items=items)
+
+
+@bp.post("/conflicts/resolve")
+def resolve():
+    conn = get_db()
+    table, row_id, field = (request.form.get(k, "") for k in ("tbl", "row_id", "field"))
+    current = next(
+        (
+            c
+            for c in merge.open_conflicts(conn, table, limit=100000)
+            if c["row_id"] == row_id and c["field"] == field
+        ),
+        None,
+    )
+    if current is None:
+        # Already resolved (a double submit, or another reviewer): nothing to do.
+        return redirect(url_for("sync.conflicts"), 303)
+    choice = request.form.get("choice", "")
+    if choice == "custom" and field != "deleted":
+        value = request.form.get("value", "")
+        if isinstance(current["candidates"][0]["value"], int):
+            try:
+                value = int(value)
+            except ValueError:
+                abort(400)
+    else:
+        chosen = next((c for c in current["candidates"] if c["dot"] == choice), None)
+        if chosen is None:
+            abort(400)
+        value = chosen["value"]
+    with transaction(conn):
+        merge.resolve(conn, table, row_id, field, value, author=author())
+    return redirect(url_for("sync.conflicts"), 303)
+
+
+def init_app(app) -> None:
+    """The Sync page and review queue; in the central role also the sync API and admin pages."""
+    app.register_blueprint(bp)
+    from .. import central
+
+    if central.is_central(app):
+        central.init_app(app)

@@ -1,0 +1,372 @@
+"""The device side of sync: enrol, push, pull, then the attachment lane (DESIGN §5).
+
+Takes the device's database connection and an ``httpx.Client`` whose ``base_url`` is the
+server (tests pass one built on ``httpx.WSGITransport``). Every step is idempotent and
+committed as it goes, so a sync cut at any point resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+
+import httpx
+
+from . import journal, keys, merge, protocol
+from .blobs import BlobDir
+from .errors import AuthError, Forbidden, Incompatible, ProtocolError, SyncError
+from .merge import OP_COLUMNS, op_from_row
+
+RETRIES = 8
+
+
+@dataclass
+class Summary:
+    """What one sync did, for the CLI and the Sync page."""
+
+    sent: int = 0
+    received: int = 0
+    conflicts: int = 0
+    blobs_sent: int = 0
+    blobs_received: int = 0
+    blobs_pending: int = 0
+    bytes_sent: int = 0
+    bytes_received: int = 0
+    held: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def enrolled(conn) -> bool:
+    return bool(journal.replica_value(conn, "sync_token"))
+
+
+def status(conn) -> dict:
+    """Sync facts about this device for the Sync page and ``fieldkit sync``."""
+    device = journal.device_id(conn)
+    pushed = int(journal.replica_value(conn, "pushed_dseq", "0") or 0)
+    waiting = conn.execute(
+        "SELECT COUNT(*) FROM sync_ops WHERE device_id = ? AND dseq > ?", (device, pushed)
+    ).fetchone()[0]
+    photos = conn.execute(
+        "SELECT COUNT(DISTINCT sha256) FROM attachments WHERE deleted = 0 "
+        "AND sha256 NOT IN (SELECT sha256 FROM sync_blobs_sent)"
+    ).fetchone()[0]
+    return {
+        "photos_waiting": photos,
+        "device_id": device,
+        "server": journal.replica_value(conn, "sync_server", ""),
+        "org": journal.replica_value(conn, "sync_org", ""),
+        "country": journal.replica_value(conn, "sync_country", ""),
+        "last_sync": journal.replica_value(conn, "last_sync", ""),
+        "ops_waiting": waiting,
+        "conflicts": merge.count_conflicts(conn),
+        "enrolled": enrolled(conn),
+    }
+
+
+def _raise_for(response: httpx.Response) -> None:
+    if response.status_code < 400:
+        return
+    try:
+        body = response.json()
+        message = body.get("detail") or body.get("title") or ""
+        code = body.get("code", "")
+    except ValueError:
+        body, message, code = {}, "", ""
+    if not message:
+        message = f"the server answered {response.status_code} and no explanation"
+    if response.status_code == 403:
+        raise Forbidden(message)
+    if response.status_code == 401:
+        raise AuthError(message)
+    if code == "protocol-version":
+        raise Incompatible(message)
+    if response.status_code == 404 and not code:
+        raise ProtocolError(
+            f"this server does not speak FieldKit sync protocol {protocol.VERSION} ({response.request.url})"
+        )
+    error = ProtocolError(message)
+    error.code = code
+    error.status = response.status_code
+    raise error
+
+
+class Client:
+    """Sync one device's database with one server over ``http``."""
+
+    def __init__(
+        self,
+        conn,
+        http: httpx.Client,
+        *,
+        blob_root=None,
+        app_version: str = "",
+        progress=None,
+        sleep=time.sleep,
+    ):
+        self.conn = conn
+        self.http = http
+        self.blobs = BlobDir(blob_root) if blob_root else None
+        self.app_version = app_version
+        self.progress = progress or (lambda event, **info: None)
+        self.sleep = sleep
+        self.summary = Summary()
+
+    # -- transport ---------------------------------------------------------------
+
+    def _headers(self, extra=None) -> dict:
+        headers = {
+            protocol.HEADER_VERSION: str(protocol.VERSION),
+            protocol.HEADER_CLOCK: str(time.time_ns() // 1_000_000),
+            protocol.HEADER_APP: self.app_version,
+        }
+        token = journal.replica_value(self.conn, "sync_token")
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        headers.update(extra or {})
+        return headers
+
+    def request(
+        self, method: str, path: str, *, body=None, content: bytes | None = None, params=None, headers=None
+    ) -> httpx.Response:
+        """One API call, retried on cuts and overload; problems become errors."""
+        extra = dict(headers or {})
+        if body is not None:
+            content = protocol.gzip_bytes(protocol.encode(body))
+            extra.update({"Content-Type": "application/json", "Content-Encoding": "gzip"})
+        delay = 0.2
+        for attempt in range(RETRIES):
+            try:
+                response = self.http.request(
+                    method,
+                    protocol.PREFIX + path,
+                    content=content,
+                    params=params,
+                    headers=self._headers(extra),
+                )
+                response.read()
+            except httpx.TransportError as error:
+                if attempt == RETRIES - 1:
+                    raise SyncError(f"the server could not be reached: {error}") from error
+                self.sleep(delay)
+                delay = min(delay * 2, 5.0)
+                continue
+            self.summary.bytes_sent += len(content or b"") + 200
+            self.summary.bytes_received += response.num_bytes_downloaded + 200
+            if response.status_code in (429, 502, 503, 504) and attempt < RETRIES - 1:
+                self.sleep(delay)
+                delay = min(delay * 2, 5.0)
+                continue
+            _raise_for(response)
+            return response
+        raise SyncError("the server kept refusing; try again later")
+
+    def call(self, method: str, path: str, **kwargs):
+        """One API call whose answer is JSON.
+
+        :raises ProtocolError: if the answer is not FieldKit's JSON (not a FieldKit server).
+        """
+        response = self.request(method, path, **kwargs)
+        try:
+            if response.status_code >= 300:
+                raise ValueError(response.status_code)
+            return response.json()
+        except ValueError:
+            raise ProtocolError(
+                f"this server does not speak FieldKit sync protocol {protocol.VERSION} ({response.request.url})"
+            ) from None
+
+    # -- enrolment -----------------------------------------------------------------
+
+    def enroll(self, code: str, server_url: str) -> dict:
+        """Exchange a one-time enrolment code for this device's token and scope."""
+        with journal.transaction(self.conn):
+            private = keys.replica_key(self.conn)
+        answer = self.call(
+            "POST",
+            "/enroll",
+            body={
+                "code": code.strip(),
+                "device_id": journal.device_id(self.conn),
+                "public_key": keys.public_key(private),
+                "app_version": self.app_version,
+            },
+        )
+        with journal.transaction(self.conn):
+            for key in ("token", "org", "country", "server_key", "server_id"):
+                journal.set_replica_value(self.conn, f"sync_{key}", str(answer.get(key, "")))
+            journal.set_replica_value(self.conn, "sync_server", server_url)
+            journal.set_replica_value(self.conn, "pull_cursor", "0")
+            journal.set_replica_value(self.conn, "pushed_dseq", "0")
+        return answer
+
+    # -- records -----------------------------------------------------------------------
+
+    def push(self, batch: int = 500) -> int:
+        """Send every op of this device the server has not acknowledged; returns how many."""
+        device = journal.device_id(self.conn)
+        state = self.call("GET", "/state")
+        pushed = int(state.get("acked", 0))
+        stalled = 0
+        sent = 0
+        while True:
+            rows = self.conn.execute(
+                f"SELECT {OP_COLUMNS} FROM sync_ops WHERE device_id = ? AND dseq > ? ORDER BY dseq LIMIT ?",
+                (device, pushed, batch),
+            ).fetchall()
+            if not rows:
+                break
+            ops = [protocol.wire_op(op_from_row(r)) for r in rows]
+            answer = self.call("POST", "/push", body={"device_id": device, "ops": ops})
+            acked = int(answer["acked"])
+            if acked <= pushed:
+                stalled += 1
+                if stalled > 2:
+                    raise SyncError("the server holds back this device's changes (a gap in the sequence)")
+                continue
+            stalled = 0
+            sent += acked - pushed
+            pushed = acked
+            with journal.transaction(self.conn):
+                journal.set_replica_value(self.conn, "pushed_dseq", str(pushed))
+            self.progress("push", sent=sent)
+        self.summary.sent += sent
+        return sent
+
+    def pull(self, page: int = 1000) -> int:
+        """Fetch and merge every op in scope after the cursor, one committed page at a time."""
+        received = 0
+        while True:
+            cursor = int(journal.replica_value(self.conn, "pull_cursor", "0") or 0)
+            answer = self.call("GET", "/ops", params={"after": cursor, "limit": page})
+            ops = answer.get("ops", [])
+            with journal.transaction(self.conn):
+                for op in ops:
+                    op = protocol.validate_op(op) | {"server_seq": op.get("server_seq")}
+                    if merge.apply_remote(self.conn, op):
+                        received += 1
+                journal.set_replica_value(self.conn, "pull_cursor", str(int(answer["cursor"])))
+            self.progress("pull", received=received)
+            if not answer.get("more"):
+                break
+        self.summary.received += received
+        return received
+
+    # -- attachments ------------------------------------------------------------------
+
+    def _local_shas(self, missing_here: bool) -> list[str]:
+        shas = [r[0] for r in self.conn.execute("SELECT DISTINCT sha256 FROM attachments WHERE deleted = 0")]
+        return [s for s in shas if self.blobs.has(s) != missing_here]
+
+    def upload_blobs(self) -> None:
+        """Upload, in resumable chunks, every blob this device has and the server lacks."""
+        sent = {r[0] for r in self.conn.execute("SELECT sha256 FROM sync_blobs_sent")}
+        have = [s for s in self._local_shas(missing_here=False) if s not in sent]
+        for start in range(0, len(have), 500):
+            asked = have[start : start + 500]
+            missing = self.call("POST", "/blobs/missing", body={"sha256": asked})["missing"]
+            self._mark_sent(set(asked) - set(missing))
+            for sha in missing:
+                try:
+                    self._upload(sha)
+                    self.summary.blobs_sent += 1
+                    self._mark_sent({sha})
+                except SyncError as error:
+                    self.summary.blobs_pending += 1
+                    self.summary.problems.append(f"{sha[:12]}: {error}")
+
+    def _mark_sent(self, shas) -> None:
+        with journal.transaction(self.conn):
+            self.conn.executemany(
+                "INSERT OR IGNORE INTO sync_blobs_sent (sha256) VALUES (?)", [(s,) for s in shas]
+            )
+
+    def _upload(self, sha: str) -> None:
+        offset = int(self.call("GET", f"/blobs/{sha}/upload")["offset"])
+        path = self.blobs.path(sha)
+        size = path.stat().st_size
+        with path.open("rb") as handle:
+            while True:
+                handle.seek(offset)
+                chunk = handle.read(protocol.CHUNK_BYTES)
+                last = offset + len(chunk) >= size
+                try:
+                    answer = self.call(
+                        "POST",
+                        f"/blobs/{sha}/upload",
+                        content=chunk,
+                        headers={
+                            "Upload-Offset": str(offset),
+                            "Upload-Complete": "1" if last else "0",
+                            "Content-Type": "application/octet-stream",
+                        },
+                    )
+                except ProtocolError as error:
+                    if getattr(error, "code", "") == "offset-mismatch":
+                        offset = int(self.call("GET", f"/blobs/{sha}/upload")["offset"])
+                        continue
+                    raise
+                offset = int(answer["offset"])
+                self.progress("upload", sha256=sha, offset=offset, size=size)
+                if answer.get("complete"):
+                    return
+
+    def download_blobs(self) -> None:
+        """Download, resuming partial copies, every blob of an attachment this device lacks."""
+        for sha in self._local_shas(missing_here=True):
+            try:
+                self._download(sha)
+                self.summary.blobs_received += 1
+            except SyncError as error:
+                self.summary.blobs_pending += 1
+                self.summary.problems.append(f"{sha[:12]}: {error}")
+
+    def _download(self, sha: str) -> None:
+        delay = 0.2
+        for _attempt in range(RETRIES):
+            offset = self.blobs.offset(sha)
+            try:
+                with self.http.stream(
+                    "GET",
+                    f"{protocol.PREFIX}/blobs/{sha}",
+                    headers=self._headers({"Range": f"bytes={offset}-"}),
+                ) as response:
+                    if response.status_code not in (200, 206):
+                        response.read()
+                        _raise_for(response)
+                    if response.status_code == 200 and offset:
+                        self.blobs.partial(sha).unlink(missing_ok=True)
+                        offset = 0
+                    for chunk in response.iter_raw(1 << 16):
+                        offset = self.blobs.append(sha, offset, chunk)
+                        self.summary.bytes_received += len(chunk)
+            except httpx.TransportError:
+                self.sleep(delay)
+                delay = min(delay * 2, 5.0)
+                continue
+            if self.blobs.finish(sha):
+                self._mark_sent({sha})
+                return
+        raise SyncError("the file could not be downloaded completely or did not match its hash")
+
+    # -- everything -------------------------------------------------------------------
+
+    def sync(self, *, with_blobs: bool = True) -> Summary:
+        """Push, pull, then the attachment lane; returns what happened."""
+        self.push()
+        self.pull()
+        if with_blobs and self.blobs:
+            try:
+                self.upload_blobs()
+                self.download_blobs()
+            except SyncError as error:
+                self.summary.problems.append(str(error))
+                self.summary.blobs_pending = max(self.summary.blobs_pending, 1)
+        self.summary.conflicts = merge.count_conflicts(self.conn)
+        with journal.transaction(self.conn):
+            journal.set_replica_value(
+                self.conn, "last_sync", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+            )
+            journal.set_replica_value(self.conn, "last_summary", json.dumps(self.summary.__dict__))
+        return self.summary

@@ -1,0 +1,349 @@
+"""Merge remote ops into a replica, per field, with base dots (DESIGN §5.3).
+
+The same code runs on devices and at central. A row's state is a pure function of the
+*set* of its ops, so replicas that hold the same ops hold the same row whatever order the
+ops arrived in; wall clocks never take part.
+
+Algorithm: for every field, the ops that wrote it minus the ops some other op names in its
+base for that field are the field's *live* ops. One live op (or several that agree on the
+value) → that value. Several live ops with different values → a true conflict: the field
+is disputed, every candidate is kept in ``sync_conflicts``, and the candidate with the
+smallest dot is shown provisionally. A resolve op names every candidate in its base, so it
+leaves a single live op. A live delete that did not see a live edit (the edit's dot is not in
+the delete's base) while the edit did not see the delete (``deleted`` in its base) is a
+delete racing an edit: the row stays visible and goes to review. (Base entries of fields
+an op does not write only record what it saw: they supersede nothing.) Child tables (timeline
+events, attachments, reporters, action items, links) are add-only sets: additions never
+conflict and concurrent field edits there keep the smallest dot's value without review (every
+op stays in the history).
+
+Applying an op that is already present changes nothing. The common case (a new row, or an
+edit whose base dots are the row's current dots) is a fast-forward that skips the rebuild.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from . import journal
+from .ids import dot as make_dot
+from .ids import parse_dot
+
+#: Tables whose records people review; every other synced table is an add-only child set.
+REVIEWED_TABLES = {"issues", "meetings"}
+
+OP_COLUMNS = "device_id, dseq, tbl, row_id, kind, fields, base, hlc, author, server_seq"
+
+
+def op_from_row(row) -> dict:
+    """An op dict from a ``sync_ops`` row selected with :data:`OP_COLUMNS`."""
+    return {
+        "device_id": row[0],
+        "dseq": row[1],
+        "tbl": row[2],
+        "row_id": row[3],
+        "kind": row[4],
+        "fields": json.loads(row[5]),
+        "base": json.loads(row[6]),
+        "hlc": row[7],
+        "author": row[8],
+        "server_seq": row[9],
+    }
+
+
+def _as_list(value) -> list[str]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _dot_key(dot: str):
+    device, dseq = parse_dot(dot)
+    return device, dseq
+
+
+def _same(a: Any, b: Any) -> bool:
+    return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+
+
+def store_op(conn, op: dict) -> bool:
+    """Insert an op into the journal; False if it was already there (nothing changes)."""
+    cursor = conn.execute(
+        "INSERT OR IGNORE INTO sync_ops (device_id, dseq, tbl, row_id, kind, fields, base, hlc,"
+        " author, server_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            op["device_id"],
+            op["dseq"],
+            op["tbl"],
+            op["row_id"],
+            op["kind"],
+            json.dumps(op["fields"], ensure_ascii=False, sort_keys=True),
+            json.dumps(op["base"], sort_keys=True),
+            op["hlc"],
+            op.get("author", ""),
+            op.get("server_seq"),
+        ),
+    )
+    return cursor.rowcount == 1
+
+
+def apply_remote(conn, op: dict) -> bool:
+    """Journal and merge one op made elsewhere; returns False if it was already known.
+
+    Must run inside the caller's transaction. Ops for tables this version does not sync are
+    kept in the journal (a later version can apply them) but touch no row.
+    """
+    if not store_op(conn, op):
+        if op.get("server_seq") is not None:
+            conn.execute(
+                "UPDATE sync_ops SET server_seq = ? WHERE device_id = ? AND dseq = ? AND server_seq IS NULL",
+                (op["server_seq"], op["device_id"], op["dseq"]),
+            )
+        return False
+    table = op["tbl"]
+    allowed = journal.SYNCED.get(table)
+    if allowed is None:
+        return True
+    fields = {k: v for k, v in op["fields"].items() if k in allowed}
+    op_dot = make_dot(op["device_id"], op["dseq"])
+    dots = journal.field_dots(conn, table, op["row_id"])
+    if op["kind"] == "create" and not dots:
+        if _row_exists(conn, table, op["row_id"]) or _has_other_ops(conn, op):
+            rebuild_row(conn, table, op["row_id"])
+        else:
+            journal.apply_fields(conn, table, op["row_id"], "create", fields, op["hlc"])
+            _save_dots(conn, table, op["row_id"], {"*": op_dot})
+        return True
+    if dots and _fast_forward(conn, table, op, dots):
+        journal.apply_fields(conn, table, op["row_id"], op["kind"], fields, op["hlc"])
+        dots.update({field: op_dot for field in fields})
+        _save_dots(conn, table, op["row_id"], dots)
+        return True
+    rebuild_row(conn, table, op["row_id"])
+    return True
+
+
+def _has_other_ops(conn, op: dict) -> bool:
+    return (
+        conn.execute(
+            "SELECT 1 FROM sync_ops WHERE tbl = ? AND row_id = ? AND NOT (device_id = ? AND dseq = ?) LIMIT 1",
+            (op["tbl"], op["row_id"], op["device_id"], op["dseq"]),
+        ).fetchone()
+        is not None
+    )
+
+
+def _row_exists(conn, table: str, row_id: str) -> bool:
+    return conn.execute(f"SELECT 1 FROM [{table}] WHERE id = ?", (row_id,)).fetchone() is not None
+
+
+def _fast_forward(conn, table: str, op: dict, dots: dict) -> bool:
+    if op["kind"] == "create":
+        return False
+    base = op["base"]
+    for field in op["fields"]:
+        if sorted(_as_list(base.get(field))) != sorted(_as_list(journal.dot_of(dots, field))):
+            return False
+    if "deleted" not in op["fields"] and "deleted" in base:
+        if sorted(_as_list(base["deleted"])) != sorted(_as_list(journal.dot_of(dots, "deleted"))):
+            return False
+    if op["fields"].get("deleted") == 1 and not set(journal.live_dots(dots)) - {dots["*"]} <= _seen(op):
+        return False
+    return (
+        conn.execute(
+            "SELECT 1 FROM sync_conflicts WHERE tbl = ? AND row_id = ? LIMIT 1", (table, op["row_id"])
+        ).fetchone()
+        is None
+    )
+
+
+def _seen(op: dict) -> set[str]:
+    return {d for value in op["base"].values() for d in _as_list(value)}
+
+
+def _save_dots(conn, table: str, row_id: str, dots: dict) -> None:
+    conn.execute(
+        "INSERT INTO sync_rows (tbl, row_id, dots) VALUES (?, ?, ?) "
+        "ON CONFLICT (tbl, row_id) DO UPDATE SET dots = excluded.dots",
+        (table, row_id, json.dumps(dots, sort_keys=True)),
+    )
+
+
+def _candidate(op: dict, field: str, value: Any) -> dict:
+    return {
+        "dot": make_dot(op["device_id"], op["dseq"]),
+        "value": value,
+        "kind": op["kind"],
+        "author": op.get("author", ""),
+        "device_id": op["device_id"],
+        "hlc": op["hlc"],
+        "observed_at": journal.iso_from_hlc(op["hlc"]),
+        "base": op["base"].get(field),
+        "fields": op["fields"] if field == "deleted" else {field: value},
+    }
+
+
+def row_state(ops: list[dict], table: str) -> tuple[dict, dict, dict, str] | None:
+    """The merged row of a set of ops: (values, dots, conflicts, updated_at hlc), or None.
+
+    A pure function of the set: the basis of convergence.
+    """
+    creates = sorted((op for op in ops if op["kind"] == "create"), key=lambda o: (o["device_id"], o["dseq"]))
+    if not creates:
+        return None
+    create = creates[0]
+    allowed = journal.SYNCED.get(table, frozenset())
+    reviewed = table in REVIEWED_TABLES
+    by_dot = {make_dot(op["device_id"], op["dseq"]): op for op in ops}
+    writers: dict[str, list[str]] = {}
+    superseded: dict[str, set[str]] = {}
+    for op_dot, op in by_dot.items():
+        if op["kind"] == "create" and op is not create:
+            continue
+        for field in op["fields"]:
+            if field in allowed:
+                writers.setdefault(field, []).append(op_dot)
+            superseded.setdefault(field, set()).update(_as_list(op["base"].get(field)))
+    values: dict[str, Any] = {}
+    dots: dict[str, Any] = {}
+    conflicts: dict[str, list[dict]] = {}
+    live_by_field: dict[str, list[str]] = {}
+    create_dot = make_dot(create["device_id"], create["dseq"])
+    for field, field_writers in writers.items():
+        live = [d for d in field_writers if d not in superseded.get(field, ())] or field_writers
+        live.sort(key=_dot_key)
+        live_by_field[field] = live
+        values[field] = by_dot[live[0]]["fields"][field]
+        if live != [create_dot]:
+            dots[field] = live[0] if len(live) == 1 else live
+        distinct = {json.dumps(by_dot[d]["fields"][field], sort_keys=True) for d in live}
+        if reviewed and len(distinct) > 1:
+            conflicts[field] = [_candidate(by_dot[d], field, by_dot[d]["fields"][field]) for d in live]
+    dots["*"] = create_dot
+    if reviewed:
+        racing = _deletes_racing_edits(by_dot, live_by_field)
+        if racing:
+            known = {c["dot"] for c in conflicts.get("deleted", [])}
+            extra = [c for c in racing if c["dot"] not in known]
+            conflicts["deleted"] = sorted(
+                conflicts.get("deleted", []) + extra, key=lambda c: _dot_key(c["dot"])
+            )
+        if "deleted" in conflicts:
+            values["deleted"] = 0  # nothing is erased silently while a person has not decided
+    updated = max(op["hlc"] for op in by_dot.values())
+    return values, dots, conflicts, updated
+
+
+def _deletes_racing_edits(by_dot: dict, live_by_field: dict) -> list[dict]:
+    deletes = [d for d in live_by_field.get("deleted", []) if by_dot[d]["fields"]["deleted"] == 1]
+    if not deletes:
+        return []
+    edits = {
+        d
+        for field, live in live_by_field.items()
+        if field != "deleted"
+        for d in live
+        if by_dot[d]["kind"] != "create"
+    }
+    found: dict[str, dict] = {}
+    for delete_dot in deletes:
+        seen = _seen(by_dot[delete_dot])
+        for edit_dot in edits:
+            edit = by_dot[edit_dot]
+            if edit_dot in seen or delete_dot in _as_list(edit["base"].get("deleted")):
+                continue
+            found.setdefault(delete_dot, _candidate(by_dot[delete_dot], "deleted", 1))
+            found.setdefault(edit_dot, _candidate(edit, "deleted", 0))
+    return list(found.values())
+
+
+def rebuild_row(conn, table: str, row_id: str) -> None:
+    """Recompute a row, its field dots and its conflicts from every op of the row."""
+    rows = conn.execute(
+        f"SELECT {OP_COLUMNS} FROM sync_ops WHERE tbl = ? AND row_id = ?", (table, row_id)
+    ).fetchall()
+    state = row_state([op_from_row(r) for r in rows], table)
+    if state is None:
+        return
+    values, dots, conflicts, updated = state
+    stamp = journal.iso_from_hlc(updated)
+    if _row_exists(conn, table, row_id):
+        if values:
+            assignments = ", ".join(f"[{field}] = ?" for field in values)
+            conn.execute(
+                f"UPDATE [{table}] SET {assignments}, updated_at = ? WHERE id = ?",
+                [*values.values(), stamp, row_id],
+            )
+    else:
+        columns = ["id", *values, "updated_at"]
+        conn.execute(
+            f"INSERT INTO [{table}] ({', '.join(f'[{c}]' for c in columns)}) "
+            f"VALUES ({', '.join('?' for _ in columns)})",
+            [row_id, *values.values(), stamp],
+        )
+    _save_dots(conn, table, row_id, dots)
+    conn.execute("DELETE FROM sync_conflicts WHERE tbl = ? AND row_id = ?", (table, row_id))
+    for field, candidates in conflicts.items():
+        conn.execute(
+            "INSERT INTO sync_conflicts (tbl, row_id, field, candidates) VALUES (?, ?, ?, ?)",
+            (table, row_id, field, json.dumps(candidates, ensure_ascii=False, sort_keys=True)),
+        )
+
+
+def resolve(conn, table: str, row_id: str, field: str, value: Any, *, author: str = "") -> str:
+    """Settle a disputed field with ``value``: an op whose base names every candidate.
+
+    For the ``deleted`` field, 1 deletes the row knowing every edit, 0 keeps it.
+    Must run inside the caller's transaction; returns the resolve op's dot.
+    """
+    row = conn.execute(
+        "SELECT candidates FROM sync_conflicts WHERE tbl = ? AND row_id = ? AND field = ?",
+        (table, row_id, field),
+    ).fetchone()
+    dots = journal.field_dots(conn, table, row_id)
+    candidates = {c["dot"] for c in json.loads(row[0])} if row else set()
+    base: dict[str, Any] = {
+        field: sorted(candidates | set(_as_list(journal.dot_of(dots, field))), key=_dot_key)
+    }
+    if field == "deleted":
+        for other, other_dots in dots.items():
+            if other not in ("*", "deleted"):
+                base[other] = other_dots
+    else:
+        base["deleted"] = journal.dot_of(dots, "deleted")
+    device, dseq, hlc = journal._next_op(conn)
+    op = {
+        "device_id": device,
+        "dseq": dseq,
+        "tbl": table,
+        "row_id": row_id,
+        "kind": "resolve",
+        "fields": {field: value},
+        "base": base,
+        "hlc": hlc,
+        "author": author,
+    }
+    store_op(conn, op)
+    rebuild_row(conn, table, row_id)
+    return make_dot(device, dseq)
+
+
+def open_conflicts(conn, table: str | None = None, limit: int = 200) -> list[dict]:
+    """Disputed fields waiting for review, oldest row first."""
+    sql = "SELECT tbl, row_id, field, candidates FROM sync_conflicts"
+    params: list = []
+    if table:
+        sql += " WHERE tbl = ?"
+        params.append(table)
+    sql += " ORDER BY tbl, row_id, field LIMIT ?"
+    params.append(limit)
+    return [
+        {"tbl": t, "row_id": r, "field": f, "candidates": json.loads(c)}
+        for t, r, f, c in conn.execute(sql, params).fetchall()
+    ]
+
+
+def count_conflicts(conn) -> int:
+    """How many disputed fields wait for review."""
+    return conn.execute("SELECT COUNT(*) FROM sync_conflicts").fetchone()[0]

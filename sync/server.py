@@ -1,0 +1,240 @@
+"""The central sequencer: exactly-once push, scoped resumable pull (DESIGN §5.2, §5.4).
+
+Transport-free: the central blueprint and the bundle importer both call :func:`push` and
+:func:`pull` with a database connection and the authenticated :class:`Peer`.
+
+Tables (on every replica; only central fills them):
+
+- ``sync_acks``   per device, the highest dseq applied without a gap;
+- ``sync_held``   ops that arrived after a gap, waiting for the missing ones;
+- ``sync_scope``  per synced row, the org and country it belongs to (fixed at create).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+
+from . import merge, protocol
+from .errors import Forbidden, ProtocolError, TooLarge
+from .journal import transaction
+from .merge import OP_COLUMNS, op_from_row
+
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS sync_acks (device_id TEXT PRIMARY KEY, acked INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS sync_held (device_id TEXT NOT NULL, dseq INTEGER NOT NULL, "
+    "op TEXT NOT NULL, PRIMARY KEY (device_id, dseq)) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS sync_scope (tbl TEXT NOT NULL, row_id TEXT NOT NULL, org TEXT NOT NULL, "
+    "country TEXT NOT NULL, PRIMARY KEY (tbl, row_id)) WITHOUT ROWID",
+    # On devices: blobs the server confirmed it holds, so "photos waiting" is one query.
+    "CREATE TABLE IF NOT EXISTS sync_blobs_sent (sha256 TEXT PRIMARY KEY) WITHOUT ROWID",
+)
+
+#: Only central numbers ops: every op it stores, pushed or written there, gets the next
+#: server_seq, and every new row its scope.
+CENTRAL_TRIGGERS = (
+    """CREATE TRIGGER IF NOT EXISTS sync_sequencer AFTER INSERT ON sync_ops
+    WHEN NEW.server_seq IS NULL BEGIN
+        UPDATE sync_ops SET server_seq = (SELECT COALESCE(MAX(server_seq), 0) + 1 FROM sync_ops)
+        WHERE device_id = NEW.device_id AND dseq = NEW.dseq;
+    END""",
+    """CREATE TRIGGER IF NOT EXISTS sync_scope_of_create AFTER INSERT ON sync_ops
+    WHEN NEW.kind = 'create' BEGIN
+        INSERT OR IGNORE INTO sync_scope (tbl, row_id, org, country) VALUES (
+            NEW.tbl, NEW.row_id, COALESCE(json_extract(NEW.fields, '$.org'), ''),
+            COALESCE(json_extract(NEW.fields, '$.country'), ''));
+    END""",
+)
+
+#: Orgs a device may create rows for before it was enrolled; they join the device's org.
+UNASSIGNED_ORGS = ("", "local")
+
+#: An observed time further than this from central's clock is implausible.
+PLAUSIBLE_MS = 24 * 3600 * 1000
+
+
+@dataclass(frozen=True)
+class Peer:
+    """An authenticated device: its id and the scope its enrolment grants ("*" = any)."""
+
+    device_id: str
+    org: str
+    country: str
+
+    def covers(self, org: str, country: str) -> bool:
+        return (self.org == "*" or self.org == org) and (self.country == "*" or self.country == country)
+
+
+def install(conn) -> None:
+    """Create the sequencer's tables (harmless on devices)."""
+    for statement in SCHEMA:
+        conn.execute(statement)
+
+
+def install_central(conn) -> None:
+    """Make this replica the sequencer: number ops and record row scopes on insert."""
+    install(conn)
+    for statement in CENTRAL_TRIGGERS:
+        conn.execute(statement)
+    # Ops written before this replica became central get numbers now, in journal order.
+    for device_id, dseq in conn.execute(
+        "SELECT device_id, dseq FROM sync_ops WHERE server_seq IS NULL ORDER BY hlc, device_id, dseq"
+    ).fetchall():
+        conn.execute(
+            "UPDATE sync_ops SET server_seq = (SELECT COALESCE(MAX(server_seq), 0) + 1 FROM sync_ops) "
+            "WHERE device_id = ? AND dseq = ?",
+            (device_id, dseq),
+        )
+    conn.execute(
+        "INSERT OR IGNORE INTO sync_scope (tbl, row_id, org, country) "
+        "SELECT tbl, row_id, COALESCE(json_extract(fields, '$.org'), ''), "
+        "COALESCE(json_extract(fields, '$.country'), '') FROM sync_ops WHERE kind = 'create'"
+    )
+
+
+def acked(conn, device_id: str) -> int:
+    """The highest dseq of ``device_id`` applied with no gap before it."""
+    row = conn.execute("SELECT acked FROM sync_acks WHERE device_id = ?", (device_id,)).fetchone()
+    return row[0] if row else 0
+
+
+def _authorise(conn, peer: Peer, op: dict) -> None:
+    if op["device_id"] != peer.device_id:
+        raise Forbidden("an op names another device")
+    fields = op["fields"]
+    if op["kind"] == "create":
+        org = fields.get("org", "")
+        country = fields.get("country", "")
+        if org in UNASSIGNED_ORGS and peer.org != "*":
+            org = peer.org
+        if not peer.covers(org, country):
+            raise Forbidden(f"{op['tbl']} {op['row_id']}: outside this device's scope")
+        existing = conn.execute(
+            "SELECT org, country FROM sync_scope WHERE tbl = ? AND row_id = ?", (op["tbl"], op["row_id"])
+        ).fetchone()
+        if existing and not peer.covers(*existing):
+            raise Forbidden(f"{op['tbl']} {op['row_id']}: outside this device's scope")
+        conn.execute(
+            "INSERT OR IGNORE INTO sync_scope (tbl, row_id, org, country) VALUES (?, ?, ?, ?)",
+            (op["tbl"], op["row_id"], org, country),
+        )
+        return
+    existing = conn.execute(
+        "SELECT org, country FROM sync_scope WHERE tbl = ? AND row_id = ?", (op["tbl"], op["row_id"])
+    ).fetchone()
+    if existing is None or not peer.covers(*existing):
+        raise Forbidden(f"{op['tbl']} {op['row_id']}: unknown or outside this device's scope")
+    new_org = fields.get("org", existing[0])
+    if new_org in UNASSIGNED_ORGS:
+        new_org = existing[0]
+    if not peer.covers(new_org, fields.get("country", existing[1])):
+        raise Forbidden(f"{op['tbl']} {op['row_id']}: cannot move a record out of this device's scope")
+
+
+def push(conn, peer: Peer, ops: list, *, now_ms: int | None = None, stats: dict | None = None) -> dict:
+    """Apply a batch of a device's ops exactly once, in dseq order, holding gaps.
+
+    Algorithm: in one transaction, each op whose dseq is the next after the device's acked
+    dseq is authorised, merged and numbered; ops beyond a gap are held; held ops are drained
+    as soon as the gap closes; ops already applied are skipped. The answer depends only on
+    the stored state, so a replayed batch gets the same answer and changes nothing.
+    ``stats["implausible"]`` counts ops whose observed time is far from central's clock.
+
+    :raises ProtocolError: a malformed op or an oversized batch (nothing applied).
+    :raises AuthError: an op of another device or outside the scope (nothing applied).
+    """
+    if not isinstance(ops, list):
+        raise ProtocolError("ops must be a list")
+    if len(ops) > protocol.MAX_BATCH_OPS:
+        raise TooLarge(f"a batch may carry at most {protocol.MAX_BATCH_OPS} ops")
+    checked = [protocol.validate_op(op) for op in ops]
+    for op in checked:
+        if op["device_id"] != peer.device_id:
+            raise Forbidden("an op names another device")
+    now_ms = now_ms if now_ms is not None else time.time_ns() // 1_000_000
+    implausible = 0
+    stats = stats if stats is not None else {}
+    with transaction(conn):
+        high = acked(conn, peer.device_id)
+        for op in sorted({op["dseq"]: op for op in checked}.values(), key=lambda o: o["dseq"]):
+            if op["dseq"] <= high:
+                continue
+            if op["dseq"] == high + 1:
+                implausible += _apply(conn, peer, op, now_ms)
+                high += 1
+                high, more = _drain(conn, peer, high, now_ms)
+                implausible += more
+            else:
+                conn.execute(
+                    "INSERT OR IGNORE INTO sync_held (device_id, dseq, op) VALUES (?, ?, ?)",
+                    (op["device_id"], op["dseq"], json.dumps(op, ensure_ascii=False)),
+                )
+        conn.execute(
+            "INSERT INTO sync_acks (device_id, acked) VALUES (?, ?) "
+            "ON CONFLICT (device_id) DO UPDATE SET acked = excluded.acked",
+            (peer.device_id, high),
+        )
+        held = conn.execute(
+            "SELECT COUNT(*) FROM sync_held WHERE device_id = ?", (peer.device_id,)
+        ).fetchone()[0]
+    stats["implausible"] = stats.get("implausible", 0) + implausible
+    return {
+        "acked": high,
+        "held": held,
+        "results": [{"dseq": op["dseq"], "status": "ok" if op["dseq"] <= high else "held"} for op in checked],
+    }
+
+
+def _apply(conn, peer: Peer, op: dict, now_ms: int) -> int:
+    _authorise(conn, peer, op)
+    op = dict(op, server_seq=None)
+    merge.apply_remote(conn, op)
+    observed = int(op["hlc"][:13])
+    return 1 if abs(observed - now_ms) > PLAUSIBLE_MS else 0
+
+
+def _drain(conn, peer: Peer, high: int, now_ms: int) -> tuple[int, int]:
+    implausible = 0
+    while True:
+        row = conn.execute(
+            "SELECT op FROM sync_held WHERE device_id = ? AND dseq = ?", (peer.device_id, high + 1)
+        ).fetchone()
+        if row is None:
+            return high, implausible
+        implausible += _apply(conn, peer, json.loads(row[0]), now_ms)
+        conn.execute("DELETE FROM sync_held WHERE device_id = ? AND dseq = ?", (peer.device_id, high + 1))
+        high += 1
+
+
+def pull(conn, peer: Peer, cursor: int, limit: int = 1000) -> dict:
+    """One page of ops in the peer's scope after ``cursor`` (by server_seq), not its own.
+
+    The answer's ``cursor`` is where the next page starts; ``more`` says whether one exists.
+    """
+    limit = max(1, min(int(limit), protocol.MAX_PAGE))
+    columns = ", ".join(f"o.{c.strip()}" for c in OP_COLUMNS.split(","))
+    rows = conn.execute(
+        f"SELECT {columns} FROM sync_ops o JOIN sync_scope s ON s.tbl = o.tbl AND s.row_id = o.row_id "
+        "WHERE o.server_seq > ? AND o.device_id != ? AND (? = '*' OR s.country = ?) "
+        "AND (? = '*' OR s.org = ?) ORDER BY o.server_seq LIMIT ?",
+        (cursor, peer.device_id, peer.country, peer.country, peer.org, peer.org, limit + 1),
+    ).fetchall()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    if more:
+        next_cursor = rows[-1][9]
+    else:
+        top = conn.execute("SELECT MAX(server_seq) FROM sync_ops").fetchone()[0] or 0
+        next_cursor = max(cursor, top)
+    return {"ops": [protocol.wire_op(op_from_row(r)) for r in rows], "cursor": next_cursor, "more": more}
+
+
+def blob_in_scope(conn, peer: Peer, sha256: str) -> bool:
+    """Whether an attachment in the peer's scope refers to this blob."""
+    row = conn.execute(
+        "SELECT 1 FROM attachments a JOIN sync_scope s ON s.tbl = 'attachments' AND s.row_id = a.id "
+        "WHERE a.sha256 = ? AND (? = '*' OR s.country = ?) AND (? = '*' OR s.org = ?) LIMIT 1",
+        (sha256, peer.country, peer.country, peer.org, peer.org),
+    ).fetchone()
+    return row is not None
