@@ -63,12 +63,18 @@ def extract(root: Path | None = None) -> Catalog:
         keywords=KEYWORDS,
         comment_tags=COMMENT_TAGS,
         strip_comment_tags=True,
-        directory_filter=lambda path: not Path(path).name.startswith((".", "__")),
+        directory_filter=lambda path: _wanted(root, path),
     ):
         if filename.startswith(("tests", "bench")):
             continue
         catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
     return catalog
+
+
+def _wanted(root: Path, path: str) -> bool:
+    # Only FieldKit's own packages: in an installed copy, root is all of site-packages.
+    parts = Path(path).relative_to(root).parts
+    return bool(parts) and parts[0] in {"fieldkit", "sync"} and not parts[-1].startswith((".", "__"))
 
 
 def keys(catalog: Catalog) -> set[tuple]:
@@ -164,7 +170,7 @@ def _known(code: str) -> bool:
     return True
 
 
-def shipped_codes(directory: Path | None = None) -> list[str]:
+def shipped_codes() -> list[str]:
     """Every registered language that has (or should have) a catalog: all but English."""
     return [language.code for language in LANGUAGES if language.code != "en"]
 
@@ -239,7 +245,7 @@ def problems(directory: Path | None = None, *, stale: bool = True, root: Path | 
                 f"{TEMPLATE}: out of date with the code ({len(missing)} new, {len(gone)} removed "
                 f"string(s), e.g. {example!r}); run `fieldkit translations update`"
             )
-    for code in shipped_codes(directory):
+    for code in shipped_codes():
         path = po_path(code, directory)
         name = f"{code}/LC_MESSAGES/messages.po"
         if not path.is_file():

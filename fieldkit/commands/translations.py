@@ -84,7 +84,7 @@ def update(directory):
             state=_("updated") if changed else _("unchanged"),
         )
     )
-    for code in catalogs.shipped_codes(directory):
+    for code in catalogs.shipped_codes():
         path = catalogs.merge(code, template, directory)
         click.echo(_("%(code)s: merged into %(file)s", code=code, file=path.name))
     clear_caches()
