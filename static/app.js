@@ -154,13 +154,7 @@
 
   function scheduleRetry(form, delay) {
     clearTimeout(retryTimer);
-    retryTimer = setTimeout(function () { send(form); }, delay);
-  }
-
-  function showPage(html) {
-    document.open();
-    document.write(html);
-    document.close();
+    retryTimer = setTimeout(function () { send(form, delay); }, delay);
   }
 
   function send(form, delay) {
@@ -183,16 +177,16 @@
           location.assign("/hub/join?next=" + encodeURIComponent(location.pathname));
           return null;
         }
-        if (response.status === 403 || response.status >= 500) {
-          return response.text().then(showPage);
-        }
-        localStorage.removeItem(keyOf(form));  // answered (e.g. 422): nothing is waiting any more
-        return response.text().then(showPage);
+        // Any other answer (422 with messages beside the fields, 403 hub off ...): the hub is
+        // reachable and saved nothing, so send the form the ordinary way and show its page.
+        localStorage.removeItem(keyOf(form));
+        HTMLFormElement.prototype.submit.call(form);
+        return null;
       })
       .catch(function () {
         inFlight = false;
         showStatus("unsaved");
-        delay = Math.min((delay || 1000) * 2, 8000);
+        delay = Math.min((delay || 750) * 2, 5000);
         scheduleRetry(form, delay);
       });
   }
