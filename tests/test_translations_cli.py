@@ -252,3 +252,24 @@ class CliResult:
         result = CliRunner().invoke(main, list(args))
         self.exit_code = result.exit_code
         self.output = result.output  # Click 8.2+: standard output and errors, interleaved
+
+
+def test_bulk_translation_json_round_trip_refuses_broken_entries(shipped_copy, monkeypatch):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "translations_json", REPO / "scripts" / "translations_json.py"
+    )
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    monkeypatch.setattr(catalogs, "TRANSLATIONS_DIR", shipped_copy)
+    entries = {e["id"]: e for e in tool.export("fr", everything=False)}
+    entries["Issues"]["string"] = "Problèmes"
+    entries["Photo: %(name)s"]["string"] = "Photo : %(nom)s"
+    counted = entries["%(num)s field needs attention."]
+    assert counted["forms"] == 3
+    counted["string"] = ["%(num)s champ à revoir.", "%(num)s de champs à revoir.", "%(num)s champs à revoir."]
+    filled, problems = tool.load("fr", list(entries.values()))
+    assert filled == 2 and len(problems) == 1 and "Photo: %(name)s" in problems[0]
+    catalog = catalogs.read(catalogs.po_path("fr", shipped_copy), "fr")
+    assert catalog["Issues"].string == "Problèmes" and not catalog["Photo: %(name)s"].string
