@@ -152,6 +152,7 @@ def open_window(running: Running, *, title: str = "FieldKit") -> bool:
         click.echo(f"FieldKit window ready ({time.perf_counter() - started:.2f} s after opening it)")
 
     app.extensions["fieldkit_window"] = bring_to_front
+    app.extensions["fieldkit_close_window"] = window.destroy
     window.events.loaded += loaded
     icon = STATIC_DIR / "icon.png"
     try:
@@ -163,6 +164,7 @@ def open_window(running: Running, *, title: str = "FieldKit") -> bool:
         )
     except Exception as error:  # noqa: BLE001 - any backend failure falls back to the browser
         app.extensions.pop("fieldkit_window", None)
+        app.extensions.pop("fieldkit_close_window", None)
         log.warning("no desktop window: %s", error)
         click.echo(
             f"No desktop window could be opened here ({error}); opening the browser instead. "
@@ -171,16 +173,51 @@ def open_window(running: Running, *, title: str = "FieldKit") -> bool:
         )
         return False
     app.extensions.pop("fieldkit_window", None)
+    app.extensions.pop("fieldkit_close_window", None)
+    return True
+
+
+def _watch_sigterm(on_stop) -> bool:
+    """Call ``on_stop`` from a thread on SIGTERM or Ctrl+C, even while a GUI loop owns the main thread.
+
+    Python runs signal handlers only between bytecodes of the main thread, which never come
+    while Qt's event loop runs; the wakeup fd is written by the C-level handler in whichever
+    thread the signal lands (native threads of libraries included). POSIX only.
+    """
+    if os.name != "posix" or threading.current_thread() is not threading.main_thread():
+        return False
+    read, write = os.pipe()
+    os.set_blocking(write, False)
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: None)
+    signal.set_wakeup_fd(write, warn_on_full_buffer=False)
+    wanted = {int(signal.SIGTERM), int(signal.SIGINT)}
+
+    def wait():
+        while not wanted.intersection(os.read(read, 64)):
+            pass
+        log.info("asked to stop")
+        on_stop()
+
+    threading.Thread(target=wait, name="fieldkit-signals", daemon=True).start()
     return True
 
 
 def run(app, lock, *, window: bool = True, host: str = "127.0.0.1", port: int = 0) -> None:
     """``fieldkit start``: serve on 127.0.0.1 and show it; returns when the window closes."""
     setup_logging(app.config["DATA_DIR"])
+    stop_requested = threading.Event()
+
+    def on_stop():
+        stop_requested.set()
+        close = app.extensions.get("fieldkit_close_window")
+        if close:
+            close()
+
+    if not _watch_sigterm(on_stop):
+        _stop_on_sigterm()
     running = Running(app, lock, host=host, port=port).start()
     click.echo(f"FieldKit is running at {running.url}")
     sys.stdout.flush()
-    _stop_on_sigterm()
     try:
         if window and gui_available():
             if open_window(running):
@@ -189,7 +226,7 @@ def run(app, lock, *, window: bool = True, host: str = "127.0.0.1", port: int = 
             click.echo("No desktop window is possible here (no display); opening the browser.", err=True)
         webbrowser.open(running.url)
         click.echo("Press Ctrl+C to stop.")
-        while running.thread.is_alive():
+        while running.thread.is_alive() and not stop_requested.is_set():
             running.thread.join(0.5)
     except KeyboardInterrupt:
         pass
