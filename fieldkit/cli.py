@@ -177,7 +177,7 @@ def export(ctx, fmt, out, kind):
 
 
 #: Further command groups, each in its own module under fieldkit/commands/.
-COMMAND_MODULES: tuple[str, ...] = ("backup", "translations")
+COMMAND_MODULES: tuple[str, ...] = ("backup", "translations", "sync", "central")
 
 for _module in COMMAND_MODULES:
     __import__(f"fieldkit.commands.{_module}")
