@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime, timedelta
 
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -40,16 +41,24 @@ def count_users(conn) -> int:
     return conn.execute("SELECT COUNT(*) FROM central_users").fetchone()[0]
 
 
+#: Letters and digits nobody confuses when reading a code aloud or typing it from a screen.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+def normalise_code(code: str) -> str:
+    return "".join(c for c in code.upper() if c.isalnum())
+
+
 def create_code(conn, org: str, country: str, *, created_by: str = "", hours: int = 72) -> str:
     """A one-time enrolment code for one device of ``org`` in ``country``; only its hash is kept."""
-    code = keys.new_secret()[:20]
+    code = "-".join("".join(secrets.choice(CODE_ALPHABET) for _ in range(4)) for _ in range(5))
     expires = datetime.now(UTC) + timedelta(hours=hours)
     with transaction(conn):
         conn.execute(
             "INSERT INTO central_codes (code_hash, org, country, created_by, created_at, expires_at) "
             "VALUES (?, ?, ?, ?, ?, ?)",
             (
-                keys.hash_secret(code),
+                keys.hash_secret(normalise_code(code)),
                 org,
                 country,
                 created_by,
@@ -63,6 +72,7 @@ def create_code(conn, org: str, country: str, *, created_by: str = "", hours: in
 def redeem_code(conn, code: str, device_id: str, public_key: str, app_version: str) -> dict | None:
     """Use a code once: register the device and return its new token and scope, or None."""
     token = keys.new_secret()
+    code = normalise_code(code)
     with transaction(conn):
         row = conn.execute(
             "SELECT org, country FROM central_codes WHERE code_hash = ? AND used_at IS NULL AND expires_at > ?",
@@ -90,7 +100,11 @@ def device_by_token(conn, token: str) -> dict | None:
         "SELECT device_id, org, country, revoked_at, public_key FROM central_devices WHERE token_hash = ?",
         (keys.hash_secret(token),),
     ).fetchone()
-    return dict(zip(("device_id", "org", "country", "revoked_at", "public_key"), row, strict=False)) if row else None
+    return (
+        dict(zip(("device_id", "org", "country", "revoked_at", "public_key"), row, strict=False))
+        if row
+        else None
+    )
 
 
 def device(conn, device_id: str) -> dict | None:
@@ -98,7 +112,11 @@ def device(conn, device_id: str) -> dict | None:
         "SELECT device_id, org, country, revoked_at, public_key FROM central_devices WHERE device_id = ?",
         (device_id,),
     ).fetchone()
-    return dict(zip(("device_id", "org", "country", "revoked_at", "public_key"), row, strict=False)) if row else None
+    return (
+        dict(zip(("device_id", "org", "country", "revoked_at", "public_key"), row, strict=False))
+        if row
+        else None
+    )
 
 
 def saw_device(

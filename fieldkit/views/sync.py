@@ -20,7 +20,7 @@ from . import author
 bp = Blueprint("sync", __name__, url_prefix="/sync")
 
 #: Tables whose disputes link to a page, by table: endpoint and its id argument.
-RECORD_PAGES = {"issues": ("issues.detail", "issue_id"), "meetings": ("meetings.detail", "meeting_id")}
+RECORD_PAGES = {"issues": ("issues.show", "issue_id"), "meetings": ("meetings.show", "meeting_id")}
 
 
 def open_client(config, conn, server_url: str | None = None, progress=None) -> sync_client.Client:

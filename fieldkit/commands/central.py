@@ -1,0 +1,181 @@
+"""``fieldkit central init|serve|add-user|enroll-code|revoke|bundle import``: the central server."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ..cli import main, pass_ctx
+
+
+def _central(ctx):
+    from ..db import connect
+
+    app = ctx.app(ROLE="central")
+    return app, connect(app.config["DATABASE"])
+
+
+@main.group()
+def central():
+    """Run the central server: accounts, device enrolment, the sync API, review."""
+
+
+@central.command("init")
+@click.option(
+    "--admin",
+    envvar="FIELDKIT_ADMIN",
+    default="admin",
+    show_default=True,
+    help="Name of the first admin account (or $FIELDKIT_ADMIN).",
+)
+@click.option(
+    "--password",
+    envvar="FIELDKIT_ADMIN_PASSWORD",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="Its password (or $FIELDKIT_ADMIN_PASSWORD; asked if missing).",
+)
+@pass_ctx
+def init(ctx, admin, password):
+    """Make this data folder a central server: signing key and the first admin account."""
+    from ..central import queries
+
+    if len(password) < 8:
+        raise click.ClickException("the password must have at least 8 characters")
+    app, conn = _central(ctx)
+    try:
+        queries.add_user(conn, admin, password, country="*")
+    finally:
+        conn.close()
+    click.echo(f"Central server ready in {app.config['DATA_DIR']}; admin account: {admin}.")
+
+
+@central.command("add-user")
+@click.argument("username")
+@click.option(
+    "--password",
+    envvar="FIELDKIT_USER_PASSWORD",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="The password (or $FIELDKIT_USER_PASSWORD; asked if missing).",
+)
+@click.option("--country", default="*", show_default=True, help="Country the account manages (* for all).")
+@pass_ctx
+def add_user(ctx, username, password, country):
+    """Create (or reset the password of) a country-team account."""
+    from ..central import queries
+
+    if len(password) < 8:
+        raise click.ClickException("the password must have at least 8 characters")
+    _app, conn = _central(ctx)
+    try:
+        queries.add_user(conn, username, password, country=country.upper() if country != "*" else "*")
+    finally:
+        conn.close()
+    click.echo(f"Account {username} can sign in.")
+
+
+@central.command("enroll-code")
+@click.option("--org", required=True, help="Partner organisation the device records for.")
+@click.option("--country", required=True, help="Country code of the device's scope (KE, GH ...).")
+@click.option("--hours", default=72, show_default=True, help="How long the code stays valid.")
+@click.option("--url", default="", help="Server address to show in the QR code and command.")
+@pass_ctx
+def enroll_code(ctx, org, country, hours, url):
+    """Create a one-time enrolment code for one device (printed as text and QR code)."""
+    from ..central import queries
+    from ..hub import qr_text
+
+    _app, conn = _central(ctx)
+    try:
+        code = queries.create_code(conn, org, country.upper(), created_by="cli", hours=hours)
+    finally:
+        conn.close()
+    click.echo(code)
+    if url:
+        click.echo(f"On the device: fieldkit enroll {url} {code}", err=True)
+    click.echo(qr_text(f"{url}#enroll={code}" if url else code), err=True)
+
+
+@central.command()
+@click.argument("device")
+@pass_ctx
+def revoke(ctx, device):
+    """Cut off a lost or stolen DEVICE: its token stops working at once."""
+    from ..central import queries
+
+    _app, conn = _central(ctx)
+    try:
+        if not queries.revoke(conn, device):
+            raise click.ClickException(f"no enrolled, unrevoked device {device}")
+    finally:
+        conn.close()
+    click.echo(f"Device {device} is revoked.")
+
+
+@central.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=int, default=8443, show_default=True, help="Port to listen on.")
+@click.option("--threads", type=int, default=8, show_default=True, help="Worker threads.")
+@pass_ctx
+def serve(ctx, host, port, threads):
+    """Serve the central server (sync API, admin and review pages) with a real WSGI server."""
+    from ..server import make_server, server_url
+
+    app = ctx.app(ROLE="central")
+    server = make_server(app, host=host, port=port, threads=threads)
+    click.echo(f"FieldKit central is serving {app.config['DATA_DIR']} at {server_url(server)}")
+    sys.stdout.flush()
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+
+
+@central.group("bundle")
+def central_bundle():
+    """Sync devices that have no network, through signed bundle files."""
+
+
+@central_bundle.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--reply",
+    "reply",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Where to write the signed reply bundle for the device.",
+)
+@pass_ctx
+def bundle_import(ctx, file, reply):
+    """Apply a device's bundle FILE and write its reply (acks and changes in its scope)."""
+    from sync import bundle as bundles
+    from sync.errors import AuthError, SyncError
+    from sync.server import Peer
+
+    from ..central import queries
+
+    app, conn = _central(ctx)
+
+    def peer_of(device_id):
+        device = queries.device(conn, device_id)
+        if device is None or device["revoked_at"]:
+            raise AuthError(f"device {device_id or '?'} is not enrolled here or was revoked")
+        return Peer(device["device_id"], device["org"], device["country"]), device["public_key"]
+
+    try:
+        done = bundles.import_at_central(conn, file, peer_of, Path(app.config["DATA_DIR"]) / "blobs", reply)
+    except SyncError as error:
+        raise click.ClickException(f"nothing was imported: {error}") from None
+    finally:
+        conn.close()
+    click.echo(
+        f"Applied changes up to {done['applied_up_to']}; the reply carries {done['sent_back']} changes "
+        f"to {reply}."
+    )
