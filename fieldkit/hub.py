@@ -119,7 +119,9 @@ class Hub:
         """Hub mode off: the extra listener closes; phones get a page saying the hub is off."""
         with self.lock:
             listener, self.listener = self.listener, None
-            self.enabled = False
+            was_on, self.enabled = self.enabled, False
+        if not was_on and listener is None:
+            return
         if listener is not None:
             # Closed by its own loop thread; requests in progress finish first.
             listener.trigger.pull_trigger(listener.close)

@@ -198,3 +198,25 @@ def test_serve_without_lan_refuses_a_network_address(data_dir):
     result = CliRunner().invoke(main, ["--data", str(data_dir), "serve", "--host", "0.0.0.0"])
     assert result.exit_code != 0
     assert "--lan" in result.output
+
+
+def test_settings_page_says_where_the_data_and_the_log_are(client, data_dir):
+    page = client.get("/settings/").get_data(as_text=True)
+    assert str(data_dir) in page
+    assert str(data_dir / "fieldkit.log") in page
+    assert 'href="/settings/"' in client.get("/").get_data(as_text=True)
+
+
+def test_raising_the_window_needs_the_instance_token(app, client):
+    raised = []
+    app.extensions["fieldkit_window_token"] = "s3cret"
+    app.extensions["fieldkit_window"] = lambda: raised.append(True)
+    assert client.post("/instance/focus").status_code == 403
+    assert client.post("/instance/focus", headers={"X-FieldKit-Token": "wrong"}).status_code == 403
+    assert client.post("/instance/focus", headers={"X-FieldKit-Token": "s3cret"}).status_code == 204
+    assert raised == [True]
+
+
+def test_without_a_window_the_focus_request_says_so(app, client):
+    app.extensions["fieldkit_window_token"] = "s3cret"
+    assert client.post("/instance/focus", headers={"X-FieldKit-Token": "s3cret"}).status_code == 404
