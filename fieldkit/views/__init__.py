@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import current_app, g, request
 
 from sync.ids import uuid7
@@ -36,11 +38,22 @@ def author() -> str:
     return getattr(g, "author", "") or current_app.config.get("AUTHOR", "")
 
 
+def tag_list(value) -> list:
+    """Tags as stored in the journal (a JSON list) or in a row (a list), for display; never raises."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return [value]
+    return [str(tag) for tag in value] if isinstance(value, list) else ([] if value is None else [str(value)])
+
+
 def register(app) -> None:
     from . import blobs, home, issues, meetings
 
     app.context_processor(page_context)
     app.jinja_env.globals["new_form_token"] = uuid7
+    app.jinja_env.filters["tag_list"] = tag_list
     for module in (home, issues, blobs):
         app.register_blueprint(module.bp)
     from . import settings as settings_views

@@ -305,7 +305,8 @@ def test_no_request_leaves_127_0_0_1(page, live_server, sample_issue):
         f"/issues/{sample_issue}/history",
     ):
         page.goto(live_server.url(path))
-        page.wait_for_load_state("networkidle")
+    page.goto(live_server.url(f"/issues/{sample_issue}"))
+    page.wait_for_function("() => document.querySelector('#attachments img')?.naturalWidth > 0")
     _search_as_you_type(page, live_server, "clinic")
     requested = page.guard.requested
     assert any(url.endswith(".js") for url in requested) and any(url.endswith(".css") for url in requested)
@@ -334,3 +335,28 @@ def test_the_guard_sees_offsite_requests_and_csp_violations(browser, live_server
         context.close()
     assert any("script-src" in text for text in guard.csp)
     assert guard.offsite == ["http://example.invalid/"]
+
+
+def test_history_says_who_changed_which_field_from_what_to_what(page, live_server):
+    issue_id = record_issue(page, live_server, "Pump handle missing", community="Kolwa")
+    page.goto(live_server.url(f"/issues/{issue_id}/edit"))
+    page.get_by_label("People affected", exact=True).fill("300")
+    page.get_by_label(re.compile("^Sector")).select_option("health")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save changes").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Delete this issue").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Restore this issue").click()
+
+    with page.expect_navigation():
+        page.get_by_role("link", name="History").click()
+    entries = page.locator("ol.history > li")
+    expect(entries).to_have_count(4)
+    expect(entries.nth(0)).to_contain_text("Created")
+    change = entries.nth(1)
+    expect(change).to_contain_text("Changed 2 fields")
+    expect(change.locator("dt")).to_have_text(["People affected", "Sector"])
+    expect(change.locator("dd").nth(1)).to_have_text("from Water to Health")
+    expect(entries.nth(2)).to_contain_text("Deleted")
+    expect(entries.nth(3)).to_contain_text("Restored")
