@@ -381,10 +381,8 @@ def m04_text_translations(conn):
     # Names (community, facility, officials ...) are found by any part: "olw" finds "Kolwa".
     trigram = "trigram remove_diacritics 1" if _supports(conn, (3, 45, 0)) else "trigram"
     conn.execute(f"CREATE VIRTUAL TABLE issues_names USING fts5(names, content='', tokenize=\"{trigram}\")")
-    names = (
-        "{p}.community || ' ' || {p}.facility || ' ' || {p}.responsible_official || ' ' || "
-        "{p}.responsible_body || ' ' || {p}.ward || ' ' || {p}.district || ' ' || {p}.region"
-    )
+    # Only the names people half-remember; districts and regions are filters and full words.
+    names = "{p}.community || ' ' || {p}.facility || ' ' || {p}.responsible_official"
     run_script(
         conn,
         f"""
@@ -404,8 +402,7 @@ def m04_text_translations(conn):
         CREATE TRIGGER issues_names_insert AFTER INSERT ON issues BEGIN
             INSERT INTO issues_names (rowid, names) VALUES (NEW.rowid, {names.format(p="NEW")});
         END;
-        CREATE TRIGGER issues_names_update AFTER UPDATE OF
-            community, facility, responsible_official, responsible_body, ward, district, region
+        CREATE TRIGGER issues_names_update AFTER UPDATE OF community, facility, responsible_official
             ON issues BEGIN
             INSERT INTO issues_names (issues_names, rowid, names)
             VALUES ('delete', OLD.rowid, {names.format(p="OLD")});

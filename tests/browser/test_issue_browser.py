@@ -63,9 +63,10 @@ def test_recorded_issue_shows_its_photo(page, live_server):
     image.scroll_into_view_if_needed()
     loaded = image.evaluate("img => img.complete && img.naturalWidth > 0 && img.naturalHeight > 0")
     assert loaded, "the photo did not load"
-    # The display copy keeps the photo's shape (4:3) and the original is one click away.
+    # The page shows a downscaled copy that keeps the photo's shape; the original is one click away.
     width, height = image.evaluate("img => [img.naturalWidth, img.naturalHeight]")
     assert abs(width / height - 4 / 3) < 0.02
+    assert width < 1200, "the page shows the full-size original instead of a display copy"
     original = image.locator("xpath=ancestor::a[1]").get_attribute("href")
     response = page.request.get(live_server.url(original))
     assert response.ok and response.body() == photo
@@ -101,6 +102,7 @@ def test_french_search_folds_accents(page, live_server):
     expect(results.get_by_role("link", name="Route impraticable à Kaolack")).to_have_count(0)
     assert page.evaluate("window.__samePage === true"), "the search reloaded the whole page"
     # The address bar follows, so the search can be bookmarked, shared or reloaded.
+    expect(page).to_have_url(re.compile(r"[?&]q=ecole(\+|%20)thies(&|$)"))
     assert parse_qs(urlsplit(page.url).query).get("q") == ["ecole thies"]
     page.reload()
     expect(page.locator("#results").get_by_role("link", name="École sans toilettes à Thiès")).to_be_visible()
