@@ -137,6 +137,11 @@ class Served:
             raise RuntimeError(f"GET {path} answered {response.status_code}")
         return response
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the server process has used so far."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def rss_mb(self) -> tuple[float, float]:
         """(current, peak) resident memory of the server process, in MB."""
         fields = {}
@@ -170,10 +175,18 @@ def files_size_mb(*paths: Path) -> float:
     return sum(p.stat().st_size for p in paths if p.exists()) / 1024 / 1024
 
 
-def print_table(rows: list[tuple[str, str, str]]) -> None:
-    """A Markdown table of (measure, figure, target) rows, ready for the README."""
-    width = [max(len(r[i]) for r in rows) for i in range(3)]
+def print_table(rows: list[tuple[str, ...]]) -> None:
+    """A Markdown table (first row: the headings), ready for the README."""
+    width = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for number, row in enumerate(rows):
         print("| " + " | ".join(cell.ljust(width[i]) for i, cell in enumerate(row)) + " |")
         if number == 0:
             print("|" + "|".join("-" * (w + 2) for w in width) + "|")
+
+
+def load_average() -> str:
+    """The machine's 1-minute load average (others' work skews wall times on a shared machine)."""
+    try:
+        return Path("/proc/loadavg").read_text().split()[0]
+    except OSError:
+        return "?"

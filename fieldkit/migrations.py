@@ -91,6 +91,7 @@ def m0002_issues(conn):
         CREATE INDEX issues_community ON issues (deleted, community, updated_at DESC);
         CREATE INDEX issues_severity ON issues (deleted, severity DESC, updated_at DESC);
         CREATE INDEX issues_observed ON issues (deleted, observed_on DESC, updated_at DESC);
+        CREATE INDEX issues_title ON issues (deleted, title COLLATE NOCASE);
         CREATE INDEX issues_due ON issues (deleted, commitment_due_on)
             WHERE commitment_due_on IS NOT NULL;
         CREATE INDEX issues_ref ON issues (ref);

@@ -197,6 +197,10 @@ class Total(int):
     more = False
 
 
+#: Indexes of filters that match a few percent of the issues at most.
+NARROW_INDEXES = ("issues_community", "issues_district", "issues_due")
+
+
 def _index_for(filters: dict, sort: str) -> str | None:
     """The index a list should read, so its cost stays bounded without table statistics.
 
@@ -215,7 +219,7 @@ def _index_for(filters: dict, sort: str) -> str | None:
             if filters.get(name):
                 return f"issues_{name}"
         return "issues_updated"
-    return {"severity": "issues_severity", "observed": "issues_observed"}.get(sort)
+    return {"severity": "issues_severity", "observed": "issues_observed", "title": "issues_title"}[sort]
 
 
 def list_issues(
@@ -246,7 +250,7 @@ def list_issues(
         ).fetchone()[0]
 
     hint = f"INDEXED BY {index}" if index else ""
-    if searching:
+    if searching and index not in NARROW_INDEXES:
         # Few matches: look each one up by rowid and sort them. Many: walk the ordered
         # index and keep the matches (dense, so a page is found quickly).
         counted = count("NOT INDEXED")
