@@ -202,3 +202,23 @@ def test_translating_a_missing_issue_is_not_found(client):
         ).status_code
         == 404
     )
+
+
+def test_timeline_text_defaults_to_the_issues_language(client, db):
+    issue_id = create_issue(client, language="wo")
+    page = client.get(f"/issues/{issue_id}").get_data(as_text=True)
+    note = re.search(r'<textarea id="n-note"[^>]*>', page).group(0)
+    assert 'lang="wo"' in note and 'dir="auto"' in note
+    token = re.findall(r'name="form_token" value="([^"]+)"', page)[-1]
+    data = {
+        "form_token": token,
+        "kind": "note",
+        "occurred_on": "2026-03-02",
+        "note": "Ndox mi",
+        "language": "wo",
+    }
+    assert client.submit(f"/issues/{issue_id}/events", data).status_code == 303
+    assert (
+        db.execute("SELECT language FROM issue_events WHERE issue_id = ?", (issue_id,)).fetchone()[0] == "wo"
+    )
+    assert re.findall(r'name="language" value="([^"]+)"', page).count("wo") >= 4
