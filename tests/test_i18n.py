@@ -321,3 +321,32 @@ def test_language_tags_are_checked_and_canonical(typed, stored):
 @pytest.mark.parametrize("typed", ["english", "e", "12", "en-", "fr_", "en--ke", "x" * 40])
 def test_malformed_language_tags_are_refused(typed):
     assert canonical_tag(typed) is None
+
+
+# --- right-to-left readiness ------------------------------------------------------------------------
+
+
+def test_a_right_to_left_language_added_later_sets_dir_rtl(client, monkeypatch):
+    from fieldkit import i18n, languages
+
+    arabic = languages.Language("ar", "العربية", "Arabic", "ar", direction="rtl")
+    monkeypatch.setitem(languages.BY_CODE, "ar", arabic)
+    monkeypatch.setattr(i18n, "CODES", (*languages.CODES, "ar"))
+    page = client.get("/?lang=ar").get_data(as_text=True)
+    assert '<html lang="ar" dir="rtl">' in page
+
+
+def test_stylesheets_use_logical_properties_only():
+    import re
+    from pathlib import Path
+
+    static = Path(__file__).resolve().parent.parent / "static"
+    physical = re.compile(
+        r"(?<![\w-])(margin|padding|border)-(left|right|top|bottom)\b|(?<![\w-])(left|right)\s*:"
+        r"|text-align\s*:\s*(left|right)|float\s*:\s*(left|right)"
+    )
+    for sheet in static.glob("*.css"):
+        found = [
+            line.strip() for line in sheet.read_text(encoding="utf-8").splitlines() if physical.search(line)
+        ]
+        assert not found, f"{sheet.name} uses physical properties (use inline/block ones): {found}"

@@ -273,3 +273,14 @@ def test_bulk_translation_json_round_trip_refuses_broken_entries(shipped_copy, m
     assert filled == 2 and len(problems) == 1 and "Photo: %(name)s" in problems[0]
     catalog = catalogs.read(catalogs.po_path("fr", shipped_copy), "fr")
     assert catalog["Issues"].string == "Problèmes" and not catalog["Photo: %(name)s"].string
+
+
+def test_readme_language_table_is_what_status_prints(runner):
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    header = "| Language | English name | Code |"
+    if header not in readme:
+        pytest.skip("the README has no language table yet")
+    table = runner("translations", "status", "--markdown").output.strip()
+    assert table in readme, (
+        "README language table is out of date: paste `fieldkit translations status --markdown`"
+    )
