@@ -222,3 +222,11 @@ def test_timeline_text_defaults_to_the_issues_language(client, db):
         db.execute("SELECT language FROM issue_events WHERE issue_id = ?", (issue_id,)).fetchone()[0] == "wo"
     )
     assert re.findall(r'name="language" value="([^"]+)"', page).count("wo") >= 4
+
+
+def test_meeting_search_also_matches_any_unicode_form(client):
+    from tests.test_meetings import create_meeting
+
+    meeting_id = create_meeting(client, title="பொது கூட்டம்", notes="தண்ணீர் இல்லை", language="ta")
+    page = client.get("/meetings/", query_string={"q": unicodedata.normalize("NFD", "பொது")})
+    assert meeting_id in page.get_data(as_text=True)

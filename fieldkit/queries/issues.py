@@ -160,8 +160,7 @@ def restore_issue(conn, issue_id: str, *, author: str = "") -> None:
 
 def fts_query(text: str) -> str:
     """User words → an FTS5 query: every word must match, as a word or a word's start."""
-    words = [w.replace('"', "") for w in text.split()]
-    return " ".join(f'"{w}"*' for w in words if w)
+    return text_translations.fts_query(text)  # NFC-normalised like the stored text
 
 
 def _where(filters: dict, today: date) -> tuple[list[str], list]:
