@@ -230,3 +230,28 @@ def test_meeting_search_also_matches_any_unicode_form(client):
     meeting_id = create_meeting(client, title="பொது கூட்டம்", notes="தண்ணீர் இல்லை", language="ta")
     page = client.get("/meetings/", query_string={"q": unicodedata.normalize("NFD", "பொது")})
     assert meeting_id in page.get_data(as_text=True)
+
+
+def test_a_meetings_notes_can_be_translated_and_found(client, db):
+    from tests.test_meetings import create_meeting
+
+    meeting_id = create_meeting(client, notes="Ndox mi dafa tàmbali", language="wo")
+    page = client.get(f"/meetings/{meeting_id}").get_data(as_text=True)
+    assert 'id="translations"' in page
+    data = {
+        "form_token": form_token(page, "/translations"),
+        "field": "notes",
+        "language": "fr",
+        "text": "Le forage est en panne depuis mars",
+    }
+    assert client.submit(f"/meetings/{meeting_id}/translations", data).status_code == 303
+    shown = client.get(f"/meetings/{meeting_id}?lang=en").get_data(as_text=True)
+    assert re.search(r">Translation</span>\s*French", shown)
+    assert "Ndox mi dafa tàmbali" in shown
+    assert meeting_id in client.get("/meetings/", query_string={"q": "forage"}).get_data(as_text=True)
+    refused = client.submit(
+        f"/meetings/{meeting_id}/translations", {"field": "notes", "language": "wo", "text": "x"}
+    )
+    assert refused.status_code == 422 and "already the language of the original" in refused.get_data(
+        as_text=True
+    )

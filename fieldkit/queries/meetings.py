@@ -9,7 +9,7 @@ from sync import journal
 from sync.ids import uuid7
 
 from ..db import transaction
-from . import tokens
+from . import text_translations, tokens
 from .issues import fts_query, now_iso
 
 LIST_COLUMNS = (
@@ -88,8 +88,12 @@ def _where(filters: dict) -> tuple[list[str], list]:
         params.append(filters["kind"])
     query = fts_query(filters.get("q") or "")
     if query:
-        clauses.append("m.rowid IN (SELECT rowid FROM meetings_fts WHERE meetings_fts MATCH ?)")
-        params.append(query)
+        # Words in the meeting or in a translation of its text.
+        clauses.append(
+            "m.rowid IN (SELECT rowid FROM meetings_fts WHERE meetings_fts MATCH ? "
+            f"UNION {text_translations.translated_rowids('meetings')})"
+        )
+        params.extend([query, query])
     return clauses, params
 
 

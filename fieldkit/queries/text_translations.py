@@ -18,7 +18,10 @@ from ..db import transaction
 from . import tokens
 
 #: Which fields of which records can be translated.
-TRANSLATABLE = {"issues": ("title", "description")}
+TRANSLATABLE = {
+    "issues": ("title", "description"),
+    "meetings": ("title", "agenda", "notes", "decisions", "what_changed", "what_learned"),
+}
 
 
 def add_translation(
@@ -96,17 +99,22 @@ def trigram_query(text: str) -> str:
     return " AND ".join(f'"{w}"' for w in found)
 
 
+def translated_rowids(record_table: str) -> str:
+    """SQL for the rowids of ``record_table`` rows with a translation matching an FTS query (one ``?``)."""
+    assert record_table in TRANSLATABLE
+    return (
+        f"SELECT x.rowid FROM text_translations t JOIN {record_table} x ON x.id = t.record_id "
+        f"WHERE t.record_table = '{record_table}' AND t.deleted = 0 AND t.rowid IN "
+        "(SELECT rowid FROM text_translations_fts WHERE text_translations_fts MATCH ?)"
+    )
+
+
 def issue_search(text: str, alias: str = "i") -> tuple[str, list]:
     """A WHERE clause matching issues by their text, their translations, or part of a name."""
     query = fts_query(text)
     if not query:
         return "", []
-    parts = [
-        "SELECT rowid FROM issues_fts WHERE issues_fts MATCH ?",
-        "SELECT x.rowid FROM text_translations t JOIN issues x ON x.id = t.record_id "
-        "WHERE t.record_table = 'issues' AND t.deleted = 0 AND t.rowid IN "
-        "(SELECT rowid FROM text_translations_fts WHERE text_translations_fts MATCH ?)",
-    ]
+    parts = ["SELECT rowid FROM issues_fts WHERE issues_fts MATCH ?", translated_rowids("issues")]
     params = [query, query]
     names = trigram_query(text)
     if names:
