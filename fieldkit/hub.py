@@ -39,7 +39,7 @@ FAILURE_WINDOW = 300.0  # ... within this many seconds, then it waits until the 
 NAME_MAX = 60
 LOCAL_NAMES = {"127.0.0.1", "localhost", "::1", "[::1]"}
 #: Paths a phone may load before entering the PIN (the join page needs its styles).
-OPEN_PREFIXES = ("/static/", "/hub/join", "/hub/ping")
+OPEN_PREFIXES = ("/static/", "/hub/join", "/hub/ping", "/language")  # the picker works before joining
 
 
 def new_pin() -> str:

@@ -7,6 +7,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from .conftest import PHONE
 from .helpers import add_response, describe, jpeg_bytes, record_issue, serious
@@ -37,6 +38,7 @@ def issue_id(browser, live_server):
     page.get_by_label("People affected", exact=True).fill("300")
     with page.expect_navigation():
         page.get_by_role("button", name="Save changes").click()
+    page.wait_for_url(re.compile(rf"/issues/{issue_id}$"))
     record_issue(page, live_server, "स्कूल में शौचालय नहीं है", language="hi", sector="sanitation")
     context.close()
     return issue_id
@@ -84,7 +86,7 @@ def test_new_issue_form_with_errors_has_no_serious_violation(page, axe, live_ser
     with page.expect_navigation():
         page.get_by_role("button", name="Save issue").click()
 
-    assert page.get_by_role("alert").is_visible()
+    expect(page.get_by_role("alert")).to_be_visible()
     title = page.get_by_label(re.compile("^Title"))
     assert title.get_attribute("aria-invalid") == "true"
     # Each message is beside its field and tied to it, so a screen reader reads it with the field.
@@ -110,9 +112,8 @@ def test_timeline_forms_with_errors_have_no_serious_violation(page, axe, live_se
 
 def test_deleted_issue_page_has_no_serious_violation(page, axe, live_server):
     record_issue(page, live_server, "Streetlights off on the market road", sector="electricity")
-    with page.expect_navigation():
-        page.get_by_role("button", name="Delete this issue").click()
-    assert page.get_by_text("This issue was deleted").is_visible()
+    page.get_by_role("button", name="Delete this issue").click()
+    expect(page.get_by_text("This issue was deleted")).to_be_visible()
     assert_no_serious_violations(axe, page)
     page.goto(live_server.url("/issues/?deleted=1"))
     assert_no_serious_violations(axe, page)
