@@ -350,3 +350,18 @@ def test_stylesheets_use_logical_properties_only():
             line.strip() for line in sheet.read_text(encoding="utf-8").splitlines() if physical.search(line)
         ]
         assert not found, f"{sheet.name} uses physical properties (use inline/block ones): {found}"
+
+
+def test_a_phone_can_choose_its_language_before_joining_the_hub(app):
+    from fieldkit import hub
+    from tests.test_hub import Phone
+
+    hub.of(app).serve_on("127.0.0.2", 8080)
+    phone = Phone(app)
+    join = phone.get("/hub/join?next=/issues/")
+    assert join.status_code == 200 and 'id="language-picker"' in join.get_data(as_text=True)
+    chosen = phone.post(
+        "/language", {"csrf_token": phone.csrf(), "lang": "sw", "next": "/hub/join?next=/issues/"}
+    )
+    assert chosen.status_code == 303 and "lang=sw" in chosen.headers["Set-Cookie"]
+    assert lang_of(phone.get("/hub/join?next=/issues/")) == "sw"
