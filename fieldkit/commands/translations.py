@@ -100,7 +100,7 @@ def check(no_stale, directory):
         click.echo(line, err=True)
     if found:
         raise click.ClickException(_("%(count)s translation problem(s) found.", count=len(found)))
-    click.echo(_("Translations are complete enough to ship: no problems found."))
+    click.echo(_("No problems found: placeholders, HTML tags and catalogs are in order."))
 
 
 @translations.command()
