@@ -1,6 +1,6 @@
 """Multilingual search at scale: words in five scripts, parts of names, and translated text.
 
-    python bench/i18n_search.py [--count 100000] [--translations 5000] [--requests 60]
+    python bench/i18n_search.py [--count 100000] [--translations 5000] [--requests 60] [--data DIR]
 
 Loads ``count`` generated issues with the real ``fieldkit import`` (the same data as
 bench/issues.py), adds ``translations`` translations of issue text through the same code the
@@ -20,8 +20,8 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import Served, print_machine, print_table, run_fieldkit, summary_ms  # noqa: E402
-from issues import generate_csv, time_pages  # noqa: E402
+from common import Served, print_machine, print_table, run_fieldkit, summary_ms, timer  # noqa: E402
+from issues import generate_csv  # noqa: E402
 
 TARGET_MS = 100
 
@@ -66,15 +66,27 @@ def free_port() -> int:
     return port()
 
 
-def run(count: int, translations: int, requests: int) -> list[tuple[str, str, str]]:
+def time_pages(served: Served, paths: list[str], requests: int) -> list[float]:
+    """Wall time of each GET, after one untimed warm-up of each path."""
+    for path in paths:
+        served.get(path)
+    samples = []
+    for n in range(requests):
+        with timer() as elapsed:
+            served.get(paths[n % len(paths)])
+        samples.append(elapsed())
+    return samples
+
+
+def run(count: int, translations: int, requests: int, data: Path | None = None) -> list[tuple[str, str, str]]:
     with tempfile.TemporaryDirectory(prefix="fieldkit-bench-") as tmp:
-        tmp_path = Path(tmp)
-        data_dir = tmp_path / "data"
-        csv_path = tmp_path / "issues.csv"
-        generate_csv(csv_path, count)
-        run_fieldkit(data_dir, "import", str(csv_path))
-        added = add_translations(data_dir, translations)
-        print(f"{count:,} issues, {added:,} translations", flush=True)
+        data_dir = data or Path(tmp) / "data"
+        if data is None:
+            csv_path = Path(tmp) / "issues.csv"
+            generate_csv(csv_path, count)
+            run_fieldkit(data_dir, "import", str(csv_path))
+            added = add_translations(data_dir, translations)
+            print(f"{count:,} issues, {added:,} translations", flush=True)
         rows = []
         with Served(data_dir, free_port()) as served:
             for label, queries in CASES.items():
@@ -90,9 +102,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=100_000)
     parser.add_argument("--translations", type=int, default=5_000)
     parser.add_argument("--requests", type=int, default=60)
+    parser.add_argument("--data", type=Path, help="Time an existing data folder (e.g. one kept by a run).")
     args = parser.parse_args(argv)
     print_machine()
-    print_table(run(args.count, args.translations, args.requests))
+    print_table(run(args.count, args.translations, args.requests, args.data))
     return 0
 
 
