@@ -77,19 +77,30 @@ class LiveServer:
         env = {k: v for k, v in os.environ.items() if not k.startswith("FIELDKIT_")}
         env["PYTHONUNBUFFERED"] = "1"
         program = [sys.executable, "-c", "import sys; from fieldkit.cli import main; sys.exit(main())"]
+        # Output goes to a file, not a pipe: nobody reads a pipe while tests run, and a full one
+        # would block the server mid-test.
+        self.log_path = self.data_dir.parent / f"{self.data_dir.name}-serve.log"
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
         for _attempt in range(attempts):
             self.port = free_port()
-            self.process = subprocess.Popen(
-                [*program, "--data", str(self.data_dir), "serve", "--port", str(self.port)],
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                env=env,
-            )
+            with open(self.log_path, "ab") as log:
+                self.process = subprocess.Popen(
+                    [*program, "--data", str(self.data_dir), "serve", "--port", str(self.port)],
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    env=env,
+                )
             if self._wait_until_up(timeout=30):
                 return self
-        output = self.process.stdout.read().decode(errors="replace") if self.process else ""
-        raise RuntimeError(f"fieldkit serve did not start:\n{output}")
+        raise RuntimeError(f"fieldkit serve did not start:\n{self.log()}")
+
+    def log(self) -> str:
+        """What the server printed so far."""
+        try:
+            return self.log_path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
 
     def _wait_until_up(self, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
@@ -114,8 +125,6 @@ class LiveServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=10)
-        if self.process and self.process.stdout:
-            self.process.stdout.close()
 
 
 @pytest.fixture(scope="session")
