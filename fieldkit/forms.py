@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from babel.numbers import list_currencies
+from flask import current_app
 
 from . import validation as v
 from .i18n import gettext as _
 from .records import CHANNELS, COUNTRIES, EVENT_KINDS, SECTORS, SEVERITIES, STATUSES, VISIBILITIES
 
 TEXT_FIELDS = {
-    "region": 100, "district": 100, "ward": 100, "community": 150, "facility": 150,
-    "address": 300, "responsible_body": 200, "responsible_official": 150,
-    "budget_year": 20, "budget_code": 60, "budget_description": 300,
+    "region": 100,
+    "district": 100,
+    "ward": 100,
+    "community": 150,
+    "facility": 150,
+    "address": 300,
+    "responsible_body": 200,
+    "responsible_official": 150,
+    "budget_year": 20,
+    "budget_code": 60,
+    "budget_description": 300,
 }
 AMOUNT_FIELDS = ("budget_allocated", "budget_released", "budget_spent")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sync import journal
 
@@ -21,9 +21,7 @@ def migration(function):
 def _indic_marks() -> str:
     # Vowel signs and viramas of Indic scripts are combining marks, which FTS5's unicode61
     # tokenizer would treat as separators and cut words apart; keep them inside tokens.
-    marks = (
-        chr(c) for c in range(0x0900, 0x0E00) if unicodedata.category(chr(c)) in {"Mn", "Mc", "Me"}
-    )
+    marks = (chr(c) for c in range(0x0900, 0x0E00) if unicodedata.category(chr(c)) in {"Mn", "Mc", "Me"})
     return "".join(marks) + "\u200c\u200d"
 
 
@@ -44,7 +42,8 @@ def m0001_journal(conn):
 
 @migration
 def m0002_issues(conn):
-    run_script(conn, 
+    run_script(
+        conn,
         f"""
         CREATE TABLE issues (
             {SYNCED_COLUMNS},
@@ -175,7 +174,7 @@ def m0002_issues(conn):
                       AND due_on IS NOT NULL AND COALESCE(fulfilled, 0) = 0)
             WHERE id = NEW.issue_id;
         END;
-        """
+        """,
     )
     tokenizer = f"unicode61 remove_diacritics 2 tokenchars '{_indic_marks()}'"
     conn.execute(
@@ -190,21 +189,22 @@ def m0002_issues(conn):
         "{p}.region || ' ' || {p}.district || ' ' || {p}.ward || ' ' || {p}.community"
         " || ' ' || {p}.facility || ' ' || {p}.address || ' ' || {p}.ref"
     )
-    run_script(conn, 
+    run_script(
+        conn,
         f"""
         CREATE TRIGGER issues_fts_insert AFTER INSERT ON issues BEGIN
             INSERT INTO issues_fts (rowid, title, description, place)
-            VALUES (NEW.rowid, NEW.title, NEW.description, {place.format(p='NEW')});
+            VALUES (NEW.rowid, NEW.title, NEW.description, {place.format(p="NEW")});
         END;
         CREATE TRIGGER issues_fts_update AFTER UPDATE OF
             title, description, region, district, ward, community, facility, address
             ON issues BEGIN
             INSERT INTO issues_fts (issues_fts, rowid, title, description, place)
-            VALUES ('delete', OLD.rowid, OLD.title, OLD.description, {place.format(p='OLD')});
+            VALUES ('delete', OLD.rowid, OLD.title, OLD.description, {place.format(p="OLD")});
             INSERT INTO issues_fts (rowid, title, description, place)
-            VALUES (NEW.rowid, NEW.title, NEW.description, {place.format(p='NEW')});
+            VALUES (NEW.rowid, NEW.title, NEW.description, {place.format(p="NEW")});
         END;
-        """
+        """,
     )
 
 
@@ -215,9 +215,7 @@ def _supports_contentless_delete(conn) -> bool:
 
 def migrate(conn) -> list[str]:
     """Apply every migration not yet applied, in order; returns the names applied."""
-    conn.execute(
-        "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
-    )
+    conn.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
     done = {row[0] for row in conn.execute("SELECT name FROM _migrations")}
     applied = []
     for function in MIGRATIONS:
@@ -228,7 +226,7 @@ def migrate(conn) -> list[str]:
             function(conn)
             conn.execute(
                 "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)",
-                (name, datetime.now(timezone.utc).isoformat(timespec="seconds")),
+                (name, datetime.now(UTC).isoformat(timespec="seconds")),
             )
         applied.append(name)
     return applied

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 def seen(conn, token: str | None) -> str | None:
@@ -18,5 +18,5 @@ def claim(conn, token: str | None, result: str) -> None:
     if token:
         conn.execute(
             "INSERT INTO form_tokens (token, created_at, result) VALUES (?, ?, ?)",
-            (token, datetime.now(timezone.utc).isoformat(timespec="seconds"), result),
+            (token, datetime.now(UTC).isoformat(timespec="seconds"), result),
         )

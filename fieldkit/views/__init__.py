@@ -10,8 +10,7 @@ from sync.ids import uuid7
 
 from ..i18n import current_locale
 from ..languages import BY_CODE, LANGUAGES
-from ..records import (CHANNELS, COUNTRIES, EVENT_KINDS, SECTORS, SEVERITIES, STATUSES,
-                       VISIBILITIES)
+from ..records import CHANNELS, COUNTRIES, EVENT_KINDS, SECTORS, SEVERITIES, STATUSES, VISIBILITIES
 
 
 def page_context():
@@ -56,12 +55,12 @@ def register(app) -> None:
     app.jinja_env.filters["tag_list"] = tag_list
     for module in (home, issues, blobs):
         app.register_blueprint(module.bp)
-    from . import settings as settings_views
-
-    settings_views.init_app(app)  # Settings page, hub PIN gate, desktop window endpoint
     from . import text_translations
 
     app.register_blueprint(text_translations.bp)
+    from . import settings as settings_views
+
+    settings_views.init_app(app)  # Settings page, hub PIN gate, desktop window endpoint
     app.register_blueprint(meetings.bp)
     app.register_blueprint(meetings.search_bp)
     from . import sync as sync_views
