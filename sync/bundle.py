@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import zipfile
+import zlib
 from pathlib import Path
 
 from . import journal, keys, merge, protocol, server
@@ -22,6 +23,8 @@ from .merge import OP_COLUMNS, op_from_row
 
 FORMAT = "fieldkit-bundle"
 MAX_MANIFEST = 512 * (1 << 20)
+#: What reading a damaged zip can raise.
+DAMAGED = (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, ValueError, OSError, EOFError, zlib.error)
 
 
 def _write(path: Path, manifest: dict, private_key: str, blobs: BlobDir | None) -> None:
@@ -60,7 +63,7 @@ def read(path, public_key: str) -> tuple[dict, dict[str, bytes]]:
                 if hashlib.sha256(content).hexdigest() != sha:
                     raise BundleError("a file in the bundle does not match its hash: it was changed")
                 blobs[sha] = content
-    except (zipfile.BadZipFile, KeyError, ValueError, UnicodeDecodeError, OSError) as error:
+    except DAMAGED as error:
         raise BundleError(f"this is not a readable FieldKit bundle ({error})") from None
     if manifest.get("format") != FORMAT or manifest.get("version") != protocol.VERSION:
         raise BundleError("this file is not a FieldKit bundle of a version this FieldKit reads")
@@ -72,7 +75,7 @@ def sender(path) -> str:
     try:
         with zipfile.ZipFile(path) as archive:
             return str(json.loads(archive.read("manifest.json")).get("from", ""))
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
+    except DAMAGED:
         raise BundleError("this is not a readable FieldKit bundle") from None
 
 

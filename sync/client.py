@@ -19,6 +19,12 @@ from .errors import AuthError, Forbidden, Incompatible, ProtocolError, SyncError
 from .merge import OP_COLUMNS, op_from_row
 
 RETRIES = 8
+#: Consecutive cut connections a sync tolerates (shrinking batches each time) before it stops.
+MAX_CUTS = 60
+
+
+class Unreachable(SyncError):
+    """The connection failed (refused, cut, timed out) after retries."""
 
 
 @dataclass
@@ -112,6 +118,20 @@ class Client:
         self.progress = progress or (lambda event, **info: None)
         self.sleep = sleep
         self.summary = Summary()
+        self.cuts = 0
+        self.max_batch = 500
+        self.max_page = 1000
+        self.chunk = protocol.CHUNK_BYTES
+
+    def close(self) -> None:
+        """Close the HTTP connections."""
+        self.http.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
 
     # -- transport ---------------------------------------------------------------
 
@@ -128,15 +148,26 @@ class Client:
         return headers
 
     def request(
-        self, method: str, path: str, *, body=None, content: bytes | None = None, params=None, headers=None
+        self,
+        method: str,
+        path: str,
+        *,
+        body=None,
+        content: bytes | None = None,
+        params=None,
+        headers=None,
+        retries: int = RETRIES,
     ) -> httpx.Response:
-        """One API call, retried on cuts and overload; problems become errors."""
+        """One API call, retried on cuts and overload; problems become errors.
+
+        :raises Unreachable: the connection kept failing.
+        """
         extra = dict(headers or {})
         if body is not None:
             content = protocol.gzip_bytes(protocol.encode(body))
             extra.update({"Content-Type": "application/json", "Content-Encoding": "gzip"})
         delay = 0.2
-        for attempt in range(RETRIES):
+        for attempt in range(retries):
             try:
                 response = self.http.request(
                     method,
@@ -147,14 +178,14 @@ class Client:
                 )
                 response.read()
             except httpx.TransportError as error:
-                if attempt == RETRIES - 1:
-                    raise SyncError(f"the server could not be reached: {error}") from error
+                if attempt == retries - 1:
+                    raise Unreachable(f"the server could not be reached ({type(error).__name__})") from error
                 self.sleep(delay)
                 delay = min(delay * 2, 5.0)
                 continue
             self.summary.bytes_sent += len(content or b"") + 200
             self.summary.bytes_received += response.num_bytes_downloaded + 200
-            if response.status_code in (429, 502, 503, 504) and attempt < RETRIES - 1:
+            if response.status_code in (429, 502, 503, 504) and attempt < retries - 1:
                 self.sleep(delay)
                 delay = min(delay * 2, 5.0)
                 continue
@@ -203,8 +234,21 @@ class Client:
 
     # -- records -----------------------------------------------------------------------
 
-    def push(self, batch: int = 500) -> int:
-        """Send every op of this device the server has not acknowledged; returns how many."""
+    def _cut(self, size: int) -> int:
+        """A connection was cut: wait a moment and try again with half as much."""
+        self.cuts += 1
+        if self.cuts > MAX_CUTS:
+            raise Unreachable("the connection to the server kept breaking; what was sent or received is kept")
+        self.sleep(min(0.05 * self.cuts, 2.0))
+        return max(1, size // 2)
+
+    def push(self, batch: int | None = None) -> int:
+        """Send every op of this device the server has not acknowledged; returns how many.
+
+        Batches halve each time a connection is cut and grow back after a success, so a
+        poor link still carries them.
+        """
+        batch = batch or self.max_batch
         device = journal.device_id(self.conn)
         state = self.call("GET", "/state")
         pushed = int(state.get("acked", 0))
@@ -218,7 +262,13 @@ class Client:
             if not rows:
                 break
             ops = [protocol.wire_op(op_from_row(r)) for r in rows]
-            answer = self.call("POST", "/push", body={"device_id": device, "ops": ops})
+            try:
+                answer = self.call("POST", "/push", body={"device_id": device, "ops": ops}, retries=1)
+            except Unreachable:
+                batch = self._cut(batch)
+                continue
+            self.cuts = 0
+            batch = min(batch * 2, self.max_batch)
             acked = int(answer["acked"])
             if acked <= pushed:
                 stalled += 1
@@ -234,12 +284,20 @@ class Client:
         self.summary.sent += sent
         return sent
 
-    def pull(self, page: int = 1000) -> int:
+    def pull(self, page: int | None = None) -> int:
         """Fetch and merge every op in scope after the cursor, one committed page at a time."""
+        page = page or self.max_page
+        top = page
         received = 0
         while True:
             cursor = int(journal.replica_value(self.conn, "pull_cursor", "0") or 0)
-            answer = self.call("GET", "/ops", params={"after": cursor, "limit": page})
+            try:
+                answer = self.call("GET", "/ops", params={"after": cursor, "limit": page}, retries=1)
+            except Unreachable:
+                page = self._cut(page)
+                continue
+            self.cuts = 0
+            page = min(page * 2, top)
             ops = answer.get("ops", [])
             with journal.transaction(self.conn):
                 for op in ops:
@@ -289,7 +347,7 @@ class Client:
         with path.open("rb") as handle:
             while True:
                 handle.seek(offset)
-                chunk = handle.read(protocol.CHUNK_BYTES)
+                chunk = handle.read(self.chunk)
                 last = offset + len(chunk) >= size
                 try:
                     answer = self.call(
@@ -301,12 +359,18 @@ class Client:
                             "Upload-Complete": "1" if last else "0",
                             "Content-Type": "application/octet-stream",
                         },
+                        retries=1,
                     )
+                except Unreachable:
+                    self.chunk = max(8192, self._cut(self.chunk))
+                    offset = int(self.call("GET", f"/blobs/{sha}/upload")["offset"])
+                    continue
                 except ProtocolError as error:
                     if getattr(error, "code", "") == "offset-mismatch":
                         offset = int(self.call("GET", f"/blobs/{sha}/upload")["offset"])
                         continue
                     raise
+                self.cuts = 0
                 offset = int(answer["offset"])
                 self.progress("upload", sha256=sha, offset=offset, size=size)
                 if answer.get("complete"):
@@ -324,8 +388,9 @@ class Client:
 
     def _download(self, sha: str) -> None:
         delay = 0.2
-        for _attempt in range(RETRIES):
-            offset = self.blobs.offset(sha)
+        stalled = 0
+        while stalled < RETRIES:
+            offset = started = self.blobs.offset(sha)
             try:
                 with self.http.stream(
                     "GET",
@@ -342,9 +407,12 @@ class Client:
                         offset = self.blobs.append(sha, offset, chunk)
                         self.summary.bytes_received += len(chunk)
             except httpx.TransportError:
-                self.sleep(delay)
-                delay = min(delay * 2, 5.0)
+                # A cut keeps what arrived; only attempts that brought nothing count.
+                stalled = 0 if self.blobs.offset(sha) > started else stalled + 1
+                self.sleep(delay if stalled else 0.05)
+                delay = min(delay * 2, 5.0) if stalled else 0.2
                 continue
+            stalled += 1
             if self.blobs.finish(sha):
                 self._mark_sent({sha})
                 return

@@ -74,9 +74,13 @@ def redeem_code(conn, code: str, device_id: str, public_key: str, app_version: s
     token = keys.new_secret()
     code = normalise_code(code)
     with transaction(conn):
+        # A retry by the same device (its answer was lost on a cut connection) gets a fresh
+        # token; anyone else finds the code used.
         row = conn.execute(
-            "SELECT org, country FROM central_codes WHERE code_hash = ? AND used_at IS NULL AND expires_at > ?",
-            (keys.hash_secret(code), now_iso()),
+            "SELECT org, country FROM central_codes c WHERE code_hash = ? AND expires_at > ? AND "
+            "(used_at IS NULL OR (c.device_id = ? AND EXISTS (SELECT 1 FROM central_devices d "
+            "WHERE d.device_id = c.device_id AND d.public_key = ? AND d.revoked_at IS NULL)))",
+            (keys.hash_secret(code), now_iso(), device_id, public_key),
         ).fetchone()
         if row is None:
             return None

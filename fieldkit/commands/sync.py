@@ -31,7 +31,8 @@ def enroll(ctx, url, code):
         raise click.ClickException("the server address must start with http:// or https://")
     app, conn = _open(ctx)
     try:
-        answer = open_client(app.config, conn, url).enroll(code, url)
+        with open_client(app.config, conn, url) as client:
+            answer = client.enroll(code, url)
     except SyncError as error:
         raise click.ClickException(f"enrolment failed: {error}") from None
     finally:
@@ -67,7 +68,8 @@ def sync_command(ctx, quiet):
 
         client = open_client(app.config, conn, progress=progress)
         try:
-            summary = client.sync()
+            with client:
+                summary = client.sync()
         except SyncError as error:
             raise click.ClickException(
                 f"sync stopped: {error} (what was already sent or received is kept)"

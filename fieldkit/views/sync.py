@@ -101,9 +101,8 @@ def enroll():
     if not errors:
         conn = _fresh_conn()
         try:
-            answer = open_client(current_app.config, conn, values["url"]).enroll(
-                values["code"], values["url"]
-            )
+            with open_client(current_app.config, conn, values["url"]) as client:
+                answer = client.enroll(values["code"], values["url"])
             from .. import settings
 
             settings.save(
@@ -132,7 +131,8 @@ def run():
     try:
         if not sync_client.enrolled(conn):
             abort(400)
-        open_client(current_app.config, conn).sync()
+        with open_client(current_app.config, conn) as client:
+            client.sync()
     except SyncError as error:
         with transaction(conn):
             journal.set_replica_value(conn, "last_summary", json.dumps({"problems": [str(error)]}))
