@@ -55,6 +55,7 @@ class Hub:
     pin: str = field(default_factory=new_pin)
     epoch: str = field(default_factory=lambda: secrets.token_hex(8))
     urls: list[str] = field(default_factory=list)
+    main_urls: list[str] = field(default_factory=list)
     failures: dict[str, list[float]] = field(default_factory=dict)
     listener: object | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -98,6 +99,9 @@ class Hub:
         from .server import make_server
 
         with self.lock:
+            if self.main_urls:  # ``serve --lan``: the main server already listens on the network
+                self.urls, self.enabled = list(self.main_urls), True
+                return self.urls
             if self.listener is None:
                 server = make_server(app, host=host, port=port)
                 thread = threading.Thread(target=server.run, name="fieldkit-hub", daemon=True)
@@ -110,7 +114,7 @@ class Hub:
 
     def serve_on(self, host: str, port: int) -> list[str]:
         """Turn hub mode on for a main server already listening on ``host:port`` (``--lan``)."""
-        self.urls = addresses(host, port)
+        self.urls = self.main_urls = addresses(host, port)
         self.enabled = True
         log.info("hub mode on: %s", ", ".join(self.urls))
         return self.urls

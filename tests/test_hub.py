@@ -220,3 +220,11 @@ def test_raising_the_window_needs_the_instance_token(app, client):
 def test_without_a_window_the_focus_request_says_so(app, client):
     app.extensions["fieldkit_window_token"] = "s3cret"
     assert client.post("/instance/focus", headers={"X-FieldKit-Token": "s3cret"}).status_code == 404
+
+
+def test_a_lan_hub_turned_off_can_be_turned_on_again(app, client, hub_on):
+    assert client.submit("/settings/hub", {"hub": "off"}).status_code == 303
+    assert Phone(app).get("/").status_code == 403
+    assert client.submit("/settings/hub", {"hub": "on"}).status_code == 303
+    assert hub_on.enabled and hub_on.listener is None  # the main server already listens
+    assert Phone(app).get("/").status_code == 303
