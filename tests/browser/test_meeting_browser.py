@@ -13,7 +13,7 @@ from datetime import date, timedelta
 import pytest
 
 from tests.browser.conftest import PHONE
-from tests.browser.helpers import no_horizontal_scroll, record_issue
+from tests.browser.helpers import describe, no_horizontal_scroll, record_issue, serious
 
 pypdf = pytest.importorskip("pypdf")
 
@@ -54,7 +54,7 @@ def add_action_inline(
     page.locator("#actions .action-items li", has_text=what).wait_for()
 
 
-def test_a_whole_meeting_from_notes_to_printed_minutes(live_server, page, tmp_path):
+def test_a_whole_meeting_from_notes_to_printed_minutes(live_server, page, axe, tmp_path):
     record_issue(page, live_server, "Borehole broken in Kolwa", community="Kolwa")
 
     page.goto(live_server.url("/meetings/new"))
@@ -109,6 +109,8 @@ def test_a_whole_meeting_from_notes_to_printed_minutes(live_server, page, tmp_pa
 
     # Clean minutes, printed to PDF.
     page.goto(meeting_url)
+    problems = serious(axe(page))
+    assert not problems, describe(problems)
     pdf = page.pdf(path=str(tmp_path / "minutes.pdf"), format="A4", print_background=False)
     text = " ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf)).pages)
     text = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text))  # "ﬃ" ligatures back to letters
@@ -158,11 +160,13 @@ def test_action_items_and_links_work_without_javascript(live_server, open_page):
     assert "Done" in page.locator("#actions .action-items li").first.inner_text()
 
 
-def test_meeting_page_fits_a_small_phone(live_server, open_page):
+def test_meeting_page_fits_a_small_phone(live_server, open_page, axe):
     page = open_page(viewport=PHONE)
     page.goto(live_server.url("/meetings/new"))
     ok, why = no_horizontal_scroll(page, PHONE["width"])
     assert ok, why
+    problems = serious(axe(page))
+    assert not problems, describe(problems)
     fill_meeting(page, title="Meeting on a phone", total="12", women="6", men="6")
     page.get_by_role("button", name="Save meeting").click()
     page.wait_for_url(MEETING_URL)
