@@ -86,7 +86,15 @@ def test_new_issue_form_with_errors_has_no_serious_violation(page, axe, live_ser
     with page.expect_navigation():
         page.get_by_role("button", name="Save issue").click()
 
-    expect(page.get_by_role("alert")).to_be_visible()
+    summary = page.get_by_role("alert")
+    expect(summary).to_be_visible()
+    # The summary names each field and links to it: the form is several screens long on a phone.
+    links = summary.get_by_role("link")
+    expect(links.filter(has_text=re.compile(r"^Title: "))).to_have_count(1)
+    expect(links.filter(has_text=re.compile(r"^Date observed: "))).to_have_count(1)
+    expect(links.filter(has_text=re.compile(r"^People affected: "))).to_have_count(1)
+    for href in links.evaluate_all("links => links.map(a => a.getAttribute('href'))"):
+        assert page.locator(href).count() == 1, f"the summary links to {href}, which is not on the page"
     title = page.get_by_label(re.compile("^Title"))
     assert title.get_attribute("aria-invalid") == "true"
     # Each message is beside its field and tied to it, so a screen reader reads it with the field.
