@@ -174,3 +174,42 @@ def test_daily_backup_runs_once_a_day_and_keeps_the_newest(app, client, data_dir
 def test_restore_cli_help_mentions_other_install():
     result = CliRunner().invoke(main, ["restore", "--help"])
     assert "--other-install" in result.output
+
+
+def test_restore_waits_for_a_real_running_fieldkit_to_stop(recorded, tmp_path):
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from fieldkit.server import free_port
+
+    folder = backup.make_backup(recorded, tmp_path / "usb")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FIELDKIT_")}
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from fieldkit.cli import main; sys.exit(main())",
+            "--data",
+            str(recorded),
+            "serve",
+            "--port",
+            str(free_port()),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not (recorded / "instance.json").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        result = cli(recorded, "restore", str(folder))
+        assert result.exit_code != 0 and "close it" in result.output
+    finally:
+        server.terminate()
+        assert server.wait(timeout=30) == 0
+    result = cli(recorded, "restore", str(folder))
+    assert result.exit_code == 0, result.output
+    assert titles(recorded) == ["Clinic has no medicine"]
