@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import re
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,7 +40,6 @@ KEYWORDS = {
 COMMENT_TAGS = ("NOTE:",)
 SOURCE_ROOT = PACKAGE_DIR.parent
 TEMPLATE = "messages.pot"
-HTML_TAG = re.compile(r"</?([a-zA-Z][a-zA-Z0-9-]*)\b[^>]*>")
 
 
 def po_path(code: str, directory: Path | None = None) -> Path:
@@ -215,14 +213,6 @@ def coverage(code: str, directory: Path | None = None, template: Catalog | None 
     return Coverage(code, len(messages), translated, fuzzy, untranslated, words)
 
 
-def html_tags(text: str) -> Counter:
-    """The HTML tags in a message (names with open/close), to compare translation and English."""
-    return Counter(
-        ("/" if match.group(0).startswith("</") else "") + match.group(1).lower()
-        for match in HTML_TAG.finditer(text or "")
-    )
-
-
 def problems(directory: Path | None = None, *, stale: bool = True, root: Path | None = None) -> list[str]:
     """Everything ``fieldkit translations check`` fails on, one line each."""
     directory = Path(directory or TRANSLATIONS_DIR)
@@ -262,10 +252,6 @@ def problems(directory: Path | None = None, *, stale: bool = True, root: Path | 
             if not message.id or not _translated(message):
                 continue
             ids = message.id if isinstance(message.id, (list, tuple)) else (message.id,)
-            strings = message.string if isinstance(message.string, (list, tuple)) else (message.string,)
-            expected = html_tags(ids[0])
-            if any(html_tags(text) != expected for text in strings):
-                found.append(f"{name}: {ids[0]!r}: HTML tags differ from the English")
             if message.fuzzy and code in BY_CODE:
                 found.append(f"{name}: {ids[0]!r}: fuzzy (a guess to review); check it, then untick fuzzy")
         if stale and template is not None and keys(catalog) != keys(template):

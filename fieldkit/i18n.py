@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlencode
@@ -46,8 +47,23 @@ def _strings(value) -> list[str]:
     return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
+HTML_TAG = re.compile(r"</?([a-zA-Z][a-zA-Z0-9-]*)\b[^>]*>")
+
+
+def html_tags(text: str) -> Counter:
+    """The HTML tags in a message (names, opening and closing), to compare with the English."""
+    return Counter(
+        ("/" if match.group(0).startswith("</") else "") + match.group(1).lower()
+        for match in HTML_TAG.finditer(text or "")
+    )
+
+
 def broken_entries(catalog) -> list[tuple[str, str]]:
-    """Entries whose translation renames, drops or adds a placeholder: (msgid, reason)."""
+    """Entries whose translation renames, drops or adds a placeholder or an HTML tag: (msgid, reason).
+
+    Templates show catalog text as markup, so a translation may only carry the tags the
+    English has; anything else could break the page (or inject into it).
+    """
     problems = []
     for message in catalog:
         if not message.id or not message.string:
@@ -55,12 +71,16 @@ def broken_entries(catalog) -> list[tuple[str, str]]:
         ids = _strings(message.id)
         expected = placeholders(ids[-1]) if len(ids) > 1 else placeholders(ids[0])
         allowed = set(expected) | set(placeholders(ids[0]))
+        tags = html_tags(ids[0])
         for text in _strings(message.string):
             if not text:
                 continue
             found = placeholders(text)
             if set(found) - allowed or (set(expected) - set(found) - {"num"}):
                 problems.append((ids[0], f"placeholders {found} != {expected}"))
+                break
+            if html_tags(text) != tags:
+                problems.append((ids[0], "HTML tags differ from the English"))
                 break
     return problems
 

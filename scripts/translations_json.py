@@ -20,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from fieldkit import catalogs  # noqa: E402
-from fieldkit.i18n import placeholders  # noqa: E402
+from fieldkit.i18n import html_tags, placeholders  # noqa: E402
 
 
 def export(code: str, everything: bool) -> list[dict]:
@@ -55,7 +55,7 @@ def _problem(english: list[str], texts: list[str]) -> str | None:
         found = set(placeholders(text))
         if found - allowed or needed - found:
             return f"placeholders {sorted(found)} != {sorted(allowed)}"
-        if catalogs.html_tags(text) != catalogs.html_tags(english[0]):
+        if html_tags(text) != html_tags(english[0]):
             return "HTML tags differ from the English"
     return None
 

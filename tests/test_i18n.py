@@ -365,3 +365,10 @@ def test_a_phone_can_choose_its_language_before_joining_the_hub(app):
     )
     assert chosen.status_code == 303 and "lang=sw" in chosen.headers["Set-Cookie"]
     assert lang_of(phone.get("/hub/join?next=/issues/")) == "sw"
+
+
+def test_a_translation_that_adds_html_falls_back_to_english(tmp_path):
+    write_catalog(tmp_path, "fr", {"Issues": "Problèmes", "Home": "<script>alert(1)</script>Accueil"})
+    app = create_app({"DATA_DIR": tmp_path / "data", "TESTING": True, "TRANSLATIONS_DIR": tmp_path})
+    page = app.test_client().get("/?lang=fr").get_data(as_text=True)
+    assert ">Problèmes<" in page and ">Home<" in page and "alert(1)" not in page
