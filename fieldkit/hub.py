@@ -192,10 +192,9 @@ def gate():
 
 
 def hub_context():
-    return {
-        "hub_local": getattr(g, "hub_local", True),
-        "hub_name": session.get("hub_name", "") if not getattr(g, "hub_local", True) else "",
-    }
+    """Templates show Settings only to this laptop, and a phone the name it records under."""
+    local = is_local_request()
+    return {"hub_local": local, "hub_name": "" if local else session.get("hub_name", "")}
 
 
 def _safe_next(target: str | None) -> str:
