@@ -219,30 +219,31 @@ def _write_op(conn, table, row_id, kind, fields, base, author) -> str:
     return op_dot
 
 
-def apply_fields(conn, table: str, row_id: str, kind: str, fields: dict, hlc: str) -> None:
+def apply_fields(conn, table: str, row_id: str, kind: str, fields: dict, hlc: str) -> bool:
     """Write an op's field values into its row; ``updated_at`` becomes the latest op time.
 
     Shared by local writes, the merge of remote ops and journal replay, so every replica
-    derives rows from ops the same way.
+    derives rows from ops the same way. Returns False for a create whose row already exists.
     """
     stamp = iso_from_hlc(hlc)
     if kind == "create":
         columns = ["id", *fields, "updated_at"]
         values = [row_id, *fields.values(), stamp]
-        conn.execute(
+        cursor = conn.execute(
             f"INSERT INTO [{table}] ({', '.join(f'[{c}]' for c in columns)}) "
             f"VALUES ({', '.join('?' for _ in columns)}) "
             "ON CONFLICT (id) DO NOTHING",
             values,
         )
-        return
+        return cursor.rowcount == 1
     if not fields:
-        return
+        return True
     assignments = ", ".join(f"[{field}] = ?" for field in fields)
     conn.execute(
         f"UPDATE [{table}] SET {assignments}, updated_at = MAX(COALESCE(updated_at, ''), ?) WHERE id = ?",
         [*fields.values(), stamp, row_id],
     )
+    return True
 
 
 def create(conn, table: str, values: dict[str, Any], *, author: str = "") -> str:

@@ -109,11 +109,11 @@ def apply_remote(conn, op: dict) -> bool:
     op_dot = make_dot(op["device_id"], op["dseq"])
     dots = journal.field_dots(conn, table, op["row_id"])
     if op["kind"] == "create" and not dots:
-        if _row_exists(conn, table, op["row_id"]) or _has_other_ops(conn, op):
-            rebuild_row(conn, table, op["row_id"])
-        else:
-            journal.apply_fields(conn, table, op["row_id"], "create", fields, op["hlc"])
+        # A row's first op: insert it, unless the row is already there (then merge it all).
+        if journal.apply_fields(conn, table, op["row_id"], "create", fields, op["hlc"]):
             _save_dots(conn, table, op["row_id"], {"*": op_dot})
+        else:
+            rebuild_row(conn, table, op["row_id"])
         return True
     if dots and _fast_forward(conn, table, op, dots):
         journal.apply_fields(conn, table, op["row_id"], op["kind"], fields, op["hlc"])
@@ -122,16 +122,6 @@ def apply_remote(conn, op: dict) -> bool:
         return True
     rebuild_row(conn, table, op["row_id"])
     return True
-
-
-def _has_other_ops(conn, op: dict) -> bool:
-    return (
-        conn.execute(
-            "SELECT 1 FROM sync_ops WHERE tbl = ? AND row_id = ? AND NOT (device_id = ? AND dseq = ?) LIMIT 1",
-            (op["tbl"], op["row_id"], op["device_id"], op["dseq"]),
-        ).fetchone()
-        is not None
-    )
 
 
 def _row_exists(conn, table: str, row_id: str) -> bool:
@@ -148,7 +138,7 @@ def _fast_forward(conn, table: str, op: dict, dots: dict) -> bool:
     if "deleted" not in op["fields"] and "deleted" in base:
         if sorted(_as_list(base["deleted"])) != sorted(_as_list(journal.dot_of(dots, "deleted"))):
             return False
-    if op["fields"].get("deleted") == 1 and not set(journal.live_dots(dots)) - {dots["*"]} <= _seen(op):
+    if op["fields"].get("deleted") == 1 and not set(journal.live_dots(dots)) - {dots.get("*")} <= _seen(op):
         return False
     return (
         conn.execute(
@@ -265,6 +255,9 @@ def rebuild_row(conn, table: str, row_id: str) -> None:
     ).fetchall()
     state = row_state([op_from_row(r) for r in rows], table)
     if state is None:
+        # Ops that arrived before their row's create: mark the row so the create, when it
+        # comes, merges them instead of taking the fast path.
+        _save_dots(conn, table, row_id, {"~waiting": True})
         return
     values, dots, conflicts, updated = state
     stamp = journal.iso_from_hlc(updated)

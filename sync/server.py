@@ -34,12 +34,15 @@ SCHEMA = (
 #: Only central numbers ops: every op it stores, pushed or written there, gets the next
 #: server_seq, and every new row its scope.
 CENTRAL_TRIGGERS = (
-    """CREATE TRIGGER IF NOT EXISTS sync_sequencer AFTER INSERT ON sync_ops
+    "DROP TRIGGER IF EXISTS sync_sequencer",
+    """CREATE TRIGGER sync_sequencer AFTER INSERT ON sync_ops
     WHEN NEW.server_seq IS NULL BEGIN
-        UPDATE sync_ops SET server_seq = (SELECT COALESCE(MAX(server_seq), 0) + 1 FROM sync_ops)
-        WHERE device_id = NEW.device_id AND dseq = NEW.dseq;
+        UPDATE sync_replica SET value = CAST(value AS INTEGER) + 1 WHERE key = 'server_seq';
+        UPDATE sync_ops SET server_seq = (SELECT CAST(value AS INTEGER) FROM sync_replica WHERE key = 'server_seq')
+        WHERE rowid = NEW.rowid;
     END""",
-    """CREATE TRIGGER IF NOT EXISTS sync_scope_of_create AFTER INSERT ON sync_ops
+    "DROP TRIGGER IF EXISTS sync_scope_of_create",
+    """CREATE TRIGGER sync_scope_of_create AFTER INSERT ON sync_ops
     WHEN NEW.kind = 'create' BEGIN
         INSERT OR IGNORE INTO sync_scope (tbl, row_id, org, country) VALUES (
             NEW.tbl, NEW.row_id, COALESCE(json_extract(NEW.fields, '$.org'), ''),
@@ -75,16 +78,19 @@ def install(conn) -> None:
 def install_central(conn) -> None:
     """Make this replica the sequencer: number ops and record row scopes on insert."""
     install(conn)
+    top = conn.execute("SELECT MAX(server_seq) FROM sync_ops WHERE server_seq IS NOT NULL").fetchone()[0] or 0
+    conn.execute("INSERT OR IGNORE INTO sync_replica (key, value) VALUES ('server_seq', ?)", (str(top),))
     for statement in CENTRAL_TRIGGERS:
         conn.execute(statement)
     # Ops written before this replica became central get numbers now, in journal order.
-    for device_id, dseq in conn.execute(
-        "SELECT device_id, dseq FROM sync_ops WHERE server_seq IS NULL ORDER BY hlc, device_id, dseq"
+    for (rowid,) in conn.execute(
+        "SELECT rowid FROM sync_ops WHERE server_seq IS NULL ORDER BY hlc, device_id, dseq"
     ).fetchall():
+        conn.execute("UPDATE sync_replica SET value = CAST(value AS INTEGER) + 1 WHERE key = 'server_seq'")
         conn.execute(
-            "UPDATE sync_ops SET server_seq = (SELECT COALESCE(MAX(server_seq), 0) + 1 FROM sync_ops) "
-            "WHERE device_id = ? AND dseq = ?",
-            (device_id, dseq),
+            "UPDATE sync_ops SET server_seq = (SELECT CAST(value AS INTEGER) FROM sync_replica "
+            "WHERE key = 'server_seq') WHERE rowid = ?",
+            (rowid,),
         )
     conn.execute(
         "INSERT OR IGNORE INTO sync_scope (tbl, row_id, org, country) "
@@ -157,15 +163,19 @@ def push(conn, peer: Peer, ops: list, *, now_ms: int | None = None, stats: dict 
     stats = stats if stats is not None else {}
     with transaction(conn):
         high = acked(conn, peer.device_id)
+        holding = _holding(conn, peer.device_id)
         for op in sorted({op["dseq"]: op for op in checked}.values(), key=lambda o: o["dseq"]):
             if op["dseq"] <= high:
                 continue
             if op["dseq"] == high + 1:
                 implausible += _apply(conn, peer, op, now_ms)
                 high += 1
-                high, more = _drain(conn, peer, high, now_ms)
-                implausible += more
+                if holding:
+                    high, more = _drain(conn, peer, high, now_ms)
+                    implausible += more
+                    holding = _holding(conn, peer.device_id)
             else:
+                holding = True
                 conn.execute(
                     "INSERT OR IGNORE INTO sync_held (device_id, dseq, op) VALUES (?, ?, ?)",
                     (op["device_id"], op["dseq"], json.dumps(op, ensure_ascii=False)),
@@ -184,6 +194,13 @@ def push(conn, peer: Peer, ops: list, *, now_ms: int | None = None, stats: dict 
         "held": held,
         "results": [{"dseq": op["dseq"], "status": "ok" if op["dseq"] <= high else "held"} for op in checked],
     }
+
+
+def _holding(conn, device_id: str) -> bool:
+    return (
+        conn.execute("SELECT 1 FROM sync_held WHERE device_id = ? LIMIT 1", (device_id,)).fetchone()
+        is not None
+    )
 
 
 def _apply(conn, peer: Peer, op: dict, now_ms: int) -> int:
@@ -225,7 +242,10 @@ def pull(conn, peer: Peer, cursor: int, limit: int = 1000) -> dict:
     if more:
         next_cursor = rows[-1][9]
     else:
-        top = conn.execute("SELECT MAX(server_seq) FROM sync_ops").fetchone()[0] or 0
+        top = (
+            conn.execute("SELECT MAX(server_seq) FROM sync_ops WHERE server_seq IS NOT NULL").fetchone()[0]
+            or 0
+        )
         next_cursor = max(cursor, top)
     return {"ops": [protocol.wire_op(op_from_row(r)) for r in rows], "cursor": next_cursor, "more": more}
 
