@@ -9,6 +9,7 @@ import click
 
 from . import create_app, datadir
 from .instance import AlreadyRunning, InstanceLock
+from .settings import SettingError
 
 
 class Context:
@@ -21,7 +22,11 @@ class Context:
         return datadir.resolve(self.data)
 
     def app(self, **config):
-        return create_app({"DATA_DIR": self.data_dir(), **config})
+        """The app on the chosen data folder; a bad setting is a one-line error."""
+        try:
+            return create_app({"DATA_DIR": self.data_dir(), **config})
+        except SettingError as error:
+            raise click.ClickException(str(error)) from None
 
 
 pass_ctx = click.make_pass_decorator(Context)

@@ -14,11 +14,17 @@ from pathlib import Path
 from typing import Any
 
 
+class SettingError(ValueError):
+    """A setting's stored or environment value cannot be used; the message says which and why."""
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
     default: Any
     help: str
+    minimum: int | None = None
+    maximum: int | None = None
 
     @property
     def env(self) -> str:
@@ -29,22 +35,39 @@ class Setting:
         if isinstance(self.default, bool):
             return text.strip().lower() in {"1", "true", "yes", "on"}
         if isinstance(self.default, int):
-            return int(text)
+            try:
+                return int(text)
+            except ValueError:
+                raise SettingError(f"{self.env} must be a whole number, not {text!r}") from None
         return text
+
+    def check(self, value: Any) -> Any:
+        """The value if it is within this setting's bounds.
+
+        :raises SettingError: naming the setting and its allowed range.
+        """
+        if isinstance(self.default, int) and not isinstance(self.default, bool):
+            if isinstance(value, bool) or not isinstance(value, int):
+                value = self.parse(str(value))
+            low = self.minimum if self.minimum is not None else value
+            high = self.maximum if self.maximum is not None else value
+            if not low <= value <= high:
+                raise SettingError(f"{self.env} must be between {self.minimum} and {self.maximum}, not {value}")
+        return value
 
 
 SETTINGS = (
     Setting("COUNTRY", "KE", "ISO country code new records default to (KE, GH, IN, ID, SN, ZA ...)."),
     Setting("ORG", "local", "Partner organisation this device records for (set by enrolment)."),
     Setting("DEFAULT_LANGUAGE", "en", "UI language used when the browser asks for none we ship."),
-    Setting("MAX_UPLOAD_MB", 25, "Largest attachment accepted, in megabytes."),
-    Setting("NO_RESPONSE_DAYS", 30, "An open issue with no government response for this many days needs attention."),
-    Setting("PAGE_SIZE", 25, "Issues shown per page in lists."),
+    Setting("MAX_UPLOAD_MB", 25, "Largest attachment accepted, in megabytes.", minimum=1, maximum=1000),
+    Setting("NO_RESPONSE_DAYS", 30, "An open issue with no government response for this many days needs attention.", minimum=1, maximum=3650),
+    Setting("PAGE_SIZE", 25, "Issues shown per page in lists.", minimum=5, maximum=200),
     Setting("AUTHOR", "", "Name recorded as the author of changes made on this device."),
     Setting("BACKUP_DIR", "", "Folder (e.g. on a USB stick) for the automatic daily backup; empty: no automatic backup."),
-    Setting("BACKUP_KEEP", 7, "How many automatic backups to keep in the backup folder."),
+    Setting("BACKUP_KEEP", 7, "How many automatic backups to keep in the backup folder.", minimum=1, maximum=365),
     Setting("HUB_HOST", "0.0.0.0", "Address the community hub listens on (every network by default)."),  # noqa: S104
-    Setting("HUB_PORT", 8080, "Port of the community hub when it is switched on from Settings."),
+    Setting("HUB_PORT", 8080, "Port of the community hub when it is switched on from Settings.", minimum=1, maximum=65535),
 )
 
 BY_NAME = {s.name: s for s in SETTINGS}
@@ -64,7 +87,7 @@ def load(data_dir: Path, overrides: dict[str, Any] | None = None) -> dict[str, A
         if setting.env in os.environ:
             values[setting.name] = setting.parse(os.environ[setting.env])
     values.update({k: v for k, v in (overrides or {}).items() if k in BY_NAME})
-    return values
+    return {name: BY_NAME[name].check(value) for name, value in values.items()}
 
 
 def save(data_dir: Path, changes: dict[str, Any]) -> None:

@@ -103,3 +103,11 @@ def test_demo_fills_a_separate_folder(monkeypatch, tmp_path):
     assert total >= 200 and countries == {"GH", "IN", "ID", "KE", "SN", "ZA"}
     assert {"hi", "fr", "sw"} <= languages
 
+
+
+def test_a_setting_out_of_range_is_a_one_line_error(runner, monkeypatch):
+    monkeypatch.setenv("FIELDKIT_NO_RESPONSE_DAYS", "1000000")
+    result = runner("export", "--format", "csv")
+    assert result.exit_code == 1
+    assert "FIELDKIT_NO_RESPONSE_DAYS must be between 1 and 3650" in result.output
+    assert "Traceback" not in result.output
