@@ -162,7 +162,10 @@
     inFlight = true;
     remember(form);
     showStatus(statusBox() && statusBox().dataset.state === "unsaved" ? "unsaved" : "saving");
-    fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin",
+    var body = new FormData(form);
+    var submitter = form.fieldkitSubmitter;
+    if (submitter && submitter.name) { body.append(submitter.name, submitter.value); }
+    fetch(form.action, { method: "POST", body: body, credentials: "same-origin",
                          headers: { "X-FieldKit-Draft": "1" } })
       .then(function (response) {
         inFlight = false;
@@ -180,6 +183,13 @@
         // Any other answer (422 with messages beside the fields, 403 hub off ...): the hub is
         // reachable and saved nothing, so send the form the ordinary way and show its page.
         localStorage.removeItem(keyOf(form));
+        if (submitter && submitter.name) {
+          var carried = document.createElement("input");
+          carried.type = "hidden";
+          carried.name = submitter.name;
+          carried.value = submitter.value;
+          form.appendChild(carried);
+        }
         HTMLFormElement.prototype.submit.call(form);
         return null;
       })
@@ -197,6 +207,7 @@
     if (!form.checkValidity()) { return; }
     event.preventDefault();
     event.stopPropagation();
+    form.fieldkitSubmitter = event.submitter || null;
     send(form);
   }, true);
 

@@ -188,6 +188,21 @@ def test_a_draft_kept_across_a_reload_is_saved_once(hub, phone):
     assert hub.count("SELECT count(*) FROM issues")[0][0] == before + 1
 
 
+def test_a_form_the_hub_refuses_shows_why_and_keeps_the_text(hub, phone):
+    _context, page = phone()
+    page.goto(hub.url("/hub/join"))
+    join(page, hub, hub.pin, name="Fatou")
+    page.goto(hub.url("/issues/new"))
+    before = hub.count("SELECT count(*) FROM issues")[0][0]
+    page.get_by_label(re.compile(r"^Title")).fill("Teachers absent for a month")
+    page.get_by_label(re.compile(r"^Sector")).select_option("education")
+    page.get_by_label("Language of the text", exact=True).fill("not a code!")
+    page.get_by_role("button", name="Save issue").click()
+    expect(page.locator("#f-language-error")).to_be_visible()
+    assert page.get_by_label(re.compile(r"^Title")).input_value() == "Teachers absent for a month"
+    assert hub.count("SELECT count(*) FROM issues")[0][0] == before
+
+
 def test_wrong_pins_are_limited(hub, phone):
     # Runs last in this module: afterwards this address must wait before joining again.
     _context, page = phone()
