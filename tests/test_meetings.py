@@ -469,6 +469,13 @@ def test_due_soon_counts_beyond_the_page(app, db):
     assert [i["what"] for i in items] == ["task 0", "task 1"]
     assert total == 5
     assert all(i["overdue"] for i in items)
+    # Items of a deleted meeting are neither listed nor counted.
+    gone = meetings.create_meeting(db, {"title": "Gone", "kind": "other", "held_on": "2026-01-01"})
+    actions.add_action(db, meetings.get_meeting(db, gone), {"what": "ghost", "due_on": "2025-12-01"})
+    assert actions.due_soon(db, today=date(2026, 1, 3), limit=2)[1] == 6
+    meetings.delete_meeting(db, gone)
+    items, total = actions.due_soon(db, today=date(2026, 1, 3), limit=10)
+    assert total == 5 and "ghost" not in [i["what"] for i in items]
 
 
 def test_action_items_of_two_devices_are_separate_rows_that_never_share_a_field(app, db):

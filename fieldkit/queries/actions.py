@@ -98,21 +98,28 @@ def for_issue(conn, issue_id: str) -> list[dict]:
 def due_soon(conn, *, today: date, days: int = 7, limit: int = 20) -> tuple[list[dict], int]:
     """Open action items overdue or due within ``days``, across meetings, oldest due first.
 
-    Returns one page of items and how many there are in all.
+    Returns one page of items and how many there are in all. Both read the partial index on
+    (status, deleted, due_on) in order: the page stops after ``limit`` rows, and the count is
+    the index's covering count less the items of deleted meetings (found from those meetings,
+    which are few), so neither visits thousands of meeting rows.
     """
     horizon = (today + timedelta(days=days)).isoformat()
-    where = "a.status = 'open' AND a.deleted = 0 AND a.due_on IS NOT NULL AND a.due_on <= ? AND m.deleted = 0"
+    due = "a.status = 'open' AND a.deleted = 0 AND a.due_on IS NOT NULL AND a.due_on <= ?"
     rows = conn.execute(
         f"SELECT {ACTION_COLUMNS}, m.title AS meeting_title, m.language AS meeting_language, "
         "i.ref AS issue_ref, i.title AS issue_title "
-        f"FROM meeting_actions a INDEXED BY meeting_actions_due "
+        "FROM meeting_actions a INDEXED BY meeting_actions_due "
         f"JOIN meetings m ON m.id = a.meeting_id {_issue_join()} "
-        f"WHERE {where} ORDER BY a.due_on, a.created_at LIMIT ?",
+        f"WHERE {due} AND m.deleted = 0 ORDER BY a.due_on LIMIT ?",
         (horizon, limit),
     ).fetchall()
     total = conn.execute(
-        "SELECT COUNT(*) FROM meeting_actions a INDEXED BY meeting_actions_due "
-        f"JOIN meetings m ON m.id = a.meeting_id WHERE {where}",
+        f"SELECT COUNT(*) FROM meeting_actions a INDEXED BY meeting_actions_due WHERE {due}", (horizon,)
+    ).fetchone()[0]
+    total -= conn.execute(
+        "SELECT COUNT(*) FROM meetings m INDEXED BY meetings_held "
+        "CROSS JOIN meeting_actions a INDEXED BY meeting_actions_meeting ON a.meeting_id = m.id "
+        f"WHERE m.deleted = 1 AND {due}",
         (horizon,),
     ).fetchone()[0]
     items = [dict(r) for r in rows]
