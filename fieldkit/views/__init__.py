@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 from flask import current_app, g, request
 
@@ -22,6 +23,7 @@ def page_context():
         "lang": code,
         "direction": language.direction if language else "ltr",
         "app_version": current_app.config.get("VERSION", ""),
+        "today": date.today().isoformat(),
         "sectors": SECTORS,
         "statuses": STATUSES,
         "severities": SEVERITIES,

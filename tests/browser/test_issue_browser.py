@@ -172,6 +172,10 @@ def test_overdue_commitment_is_flagged_and_needs_attention(page, live_server):
     overdue = page.locator("section").filter(has=page.get_by_role("heading", name="Commitments past due"))
     expect(overdue.get_by_role("link", name="Clinic roof leaking")).to_be_visible()
 
+    page.goto(live_server.url("/issues/"))
+    row = page.locator("#results li").filter(has_text="Clinic roof leaking")
+    expect(row.locator(".badge.overdue")).to_have_text("overdue")
+
 
 def test_a_new_issue_does_not_inherit_the_previous_draft(page, live_server):
     record_issue(page, live_server, "Bridge washed away", description="The footbridge to the market is gone.")
