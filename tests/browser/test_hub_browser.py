@@ -28,9 +28,9 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touc
 class Hub:
     """``fieldkit serve --lan`` on 127.0.0.2 in its own process; ``pin`` read from its output."""
 
-    def __init__(self, data_dir):
+    def __init__(self, data_dir, port=None):
         self.data_dir = data_dir
-        self.port = free_port(HUB_HOST)
+        self.port = port or free_port(HUB_HOST)
         env = {k: v for k, v in os.environ.items() if not k.startswith("FIELDKIT_")}
         env["PYTHONUNBUFFERED"] = "1"
         self.process = subprocess.Popen(
@@ -201,6 +201,33 @@ def test_a_form_the_hub_refuses_shows_why_and_keeps_the_text(hub, phone):
     expect(page.locator("#f-language-error")).to_be_visible()
     assert page.get_by_label(re.compile(r"^Title")).input_value() == "Teachers absent for a month"
     assert hub.count("SELECT count(*) FROM issues")[0][0] == before
+
+
+def test_a_form_sent_while_the_laptop_is_off_is_saved_once_after_it_restarts(tmp_path_factory, phone):
+    data = tmp_path_factory.mktemp("hub-restart")
+    first = Hub(data)
+    try:
+        context, page = phone()
+        page.goto(first.url("/hub/join"))
+        join(page, first, first.pin, name="Grace")
+        page.goto(first.url("/issues/new"))
+        page.get_by_label(re.compile(r"^Title")).fill("Market toilets locked")
+        page.get_by_label(re.compile(r"^Sector")).select_option("sanitation")
+    finally:
+        first.stop()
+    page.get_by_role("button", name="Save issue").click()
+    expect(page.locator("#save-status")).to_contain_text("Not saved yet")
+
+    second = Hub(data, port=first.port)  # the laptop restarts: a new session PIN
+    try:
+        # The phone's next resend reaches the hub, which asks for the new PIN; then it resends once.
+        page.wait_for_url(re.compile(r"/hub/join"), timeout=20_000)
+        join(page, second, second.pin, name="Grace")
+        page.wait_for_url(re.compile(r"/issues/[0-9a-f-]{20,}$"), timeout=20_000)
+        expect(page.get_by_text("Market toilets locked").first).to_be_visible()
+        assert second.count("SELECT count(*) FROM issues") == [(1,)]
+    finally:
+        second.stop()
 
 
 def test_wrong_pins_are_limited(hub, phone):
