@@ -42,9 +42,9 @@ def parse_issue(form) -> v.Collector:
         c.values["severity"] = int(severity)
     c.field("people_affected", v.integer, maximum=100_000_000)
     c.field("households_affected", v.integer, maximum=50_000_000)
-    lat = c.field("lat", v.decimal, minimum=-90, maximum=90)
-    lon = c.field("lon", v.decimal, minimum=-180, maximum=180)
-    c.field("gps_accuracy", v.decimal, minimum=0, maximum=100_000)
+    lat = c.field("lat", v.coordinate, minimum=-90, maximum=90)
+    lon = c.field("lon", v.coordinate, minimum=-180, maximum=180)
+    c.field("gps_accuracy", v.coordinate, minimum=0, maximum=100_000)
     if (lat is None) != (lon is None) and "lat" not in c.errors and "lon" not in c.errors:
         c.error("lon" if lon is None else "lat", _("Give both latitude and longitude, or neither."))
     for name in AMOUNT_FIELDS:

@@ -9,8 +9,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
+from babel.numbers import format_decimal, get_decimal_symbol, get_group_symbol
+
+from .i18n import formatting_locale
 from .i18n import gettext as _
 from .languages import canonical_tag
 
@@ -38,60 +41,126 @@ def text(value, *, required=False, max_length=200, multiline=False) -> str:
     return value
 
 
+MACHINE_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
+SPACES = re.compile(r"[\s\u00a0\u202f\u2009]+")
+
+
+def _locale_number(text: str) -> Decimal | None:
+    """A number typed the way the user's language writes it, or None if it is not one.
+
+    Grouping must be where the language puts it (last group of three digits, earlier groups of
+    two or three, so Indian 15,00,000 and 1,500,000 both read as they are meant); a space always
+    works as a group separator. "12,5" is therefore 12.5 in French but refused in English, never
+    silently read as 125.
+    """
+    locale = formatting_locale()
+    group = get_group_symbol(locale)
+    point = get_decimal_symbol(locale)
+    group = " " if SPACES.fullmatch(group) else group
+    grouping = f"(?:{re.escape(group)}| )"
+    pattern = (
+        rf"^([+-]?)(\d{{1,3}}(?:{grouping}\d{{2,3}})*{grouping}\d{{3}}|\d+)(?:{re.escape(point)}(\d+))?$"
+    )
+    match = re.match(pattern, text)
+    if not match:
+        return None
+    sign, whole, fraction = match.groups()
+    digits = re.sub(r"\D", "", whole)
+    return Decimal(f"{sign}{digits}.{fraction}" if fraction else f"{sign}{digits}")
+
+
+def number(value, *, example) -> Decimal | None:
+    """Typed text → Decimal: the user's own number format, or digits with a point (what browsers
+    send from number inputs); None when empty.
+
+    :raises Invalid: with a localised example of the expected form.
+    """
+    text = SPACES.sub(" ", str(value) if value is not None else "").strip()
+    if not text:
+        return None
+    locale = formatting_locale()
+    machine = MACHINE_NUMBER.match(text)
+    dotted_thousands = get_group_symbol(locale) == "." and re.fullmatch(r"[+-]?\d{1,3}(\.\d{3})+", text)
+    parsed = Decimal(text) if machine and not dotted_thousands else _locale_number(text)
+    if parsed is None:
+        raise Invalid(example())
+    return parsed
+
+
+def _examples():
+    locale = formatting_locale()
+    return {
+        "whole": lambda: _(
+            "Enter a whole number, like %(example)s.", example=format_decimal(1500, locale=locale)
+        ),
+        "number": lambda: _("Enter a number, like %(example)s.", example=format_decimal(12.5, locale=locale)),
+        "amount": lambda: _(
+            "Enter an amount, like %(example)s.", example=format_decimal(Decimal("2500000.50"), locale=locale)
+        ),
+    }
+
+
 def integer(value, *, minimum=0, maximum=10_000_000, required=False) -> int | None:
     """A whole number within bounds, or None when left empty."""
-    value = (str(value) if value is not None else "").strip().replace(",", "").replace(" ", "")
-    if not value:
+    examples = _examples()
+    parsed = number(value, example=examples["whole"])
+    if parsed is None:
         if required:
             raise Invalid(_("This field is required."))
         return None
-    try:
-        number = int(value)
-    except ValueError:
-        raise Invalid(_("Enter a whole number, like 12.")) from None
-    if number < minimum:
+    if parsed != parsed.to_integral_value():
+        raise Invalid(examples["whole"]())
+    result = int(parsed)
+    if result < minimum:
         if minimum == 0:
             raise Invalid(_("This cannot be negative."))
         raise Invalid(_("Enter at least %(minimum)s.", minimum=minimum))
-    if number > maximum:
+    if result > maximum:
         raise Invalid(_("Enter at most %(maximum)s.", maximum=maximum))
-    return number
+    return result
+
+
+def coordinate(value, *, minimum, maximum) -> float | None:
+    """A GPS coordinate or accuracy: digits with a point (or a comma), never grouped."""
+    text = (str(value) if value is not None else "").strip()
+    if not text:
+        return None
+    if text.count(",") == 1 and "." not in text:
+        text = text.replace(",", ".")
+    if not MACHINE_NUMBER.match(text):
+        raise Invalid(_("Enter a number, like %(example)s.", example="-1.2921"))
+    parsed = Decimal(text)
+    if not minimum <= parsed <= maximum:
+        raise Invalid(
+            _("Enter a number between %(minimum)s and %(maximum)s.", minimum=minimum, maximum=maximum)
+        )
+    return float(parsed)
 
 
 def decimal(value, *, minimum=None, maximum=None) -> float | None:
-    """A decimal number, or None when left empty."""
-    value = (str(value) if value is not None else "").strip().replace(",", "").replace(" ", "")
-    if not value:
+    """A decimal number in the user's format, or None when left empty."""
+    parsed = number(value, example=_examples()["number"])
+    if parsed is None:
         return None
-    try:
-        number = Decimal(value)
-    except InvalidOperation:
-        raise Invalid(_("Enter a number, like 12.5.")) from None
-    if not number.is_finite():
-        raise Invalid(_("Enter a number, like 12.5."))
-    if minimum is not None and number < minimum:
-        raise Invalid(_("Enter a number between %(minimum)s and %(maximum)s.", minimum=minimum, maximum=maximum))
-    if maximum is not None and number > maximum:
-        raise Invalid(_("Enter a number between %(minimum)s and %(maximum)s.", minimum=minimum, maximum=maximum))
-    return float(number)
+    if (minimum is not None and parsed < minimum) or (maximum is not None and parsed > maximum):
+        raise Invalid(
+            _("Enter a number between %(minimum)s and %(maximum)s.", minimum=minimum, maximum=maximum)
+        )
+    return float(parsed)
 
 
 def amount(value) -> str | None:
     """A money amount kept exactly as a decimal string (never a binary float)."""
-    value = (str(value) if value is not None else "").strip().replace(",", "").replace(" ", "")
-    if not value:
+    parsed = number(value, example=_examples()["amount"])
+    if parsed is None:
         return None
-    try:
-        number = Decimal(value)
-    except InvalidOperation:
-        raise Invalid(_("Enter an amount, like 1500000 or 2500.50.")) from None
-    if not number.is_finite():
-        raise Invalid(_("Enter an amount, like 1500000 or 2500.50."))
-    if number < 0:
+    if parsed < 0:
         raise Invalid(_("This cannot be negative."))
-    if number > Decimal("1e15"):
+    if parsed > Decimal("1e15"):
         raise Invalid(_("This amount is too large."))
-    return format(number.quantize(Decimal("0.01")) if number.as_tuple().exponent < -2 else number, "f")
+    if parsed.as_tuple().exponent < -2:
+        parsed = parsed.quantize(Decimal("0.01"))
+    return format(parsed, "f")
 
 
 def day(value, *, required=False, allow_future=False, today: date | None = None) -> str | None:
