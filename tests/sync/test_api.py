@@ -303,3 +303,43 @@ def test_an_unknown_server_gives_a_clear_message(make_device):
         a.client(server_url="http://central.test/not-fieldkit").enroll(
             "x", "http://central.test/not-fieldkit"
         )
+
+
+def test_central_records_clock_offset_and_flags_implausible_times(make_device, central_app, hub):
+    from .replicas import clock
+
+    a = make_device("a")
+    a.enroll()
+    with clock(365 * 24 * 3600 * 1000):
+        new_issue(a.conn, "Typed on a device whose clock is a year ahead")
+    ahead = str(int(__import__("time").time() * 1000) + 3_600_000)
+    answer = api(central_app, "GET", "/state", token=token_of(a), headers={protocol.HEADER_CLOCK: ahead})
+    assert answer.status_code == 200
+    a.sync()
+    offset, implausible = hub.execute(
+        "SELECT clock_offset_ms, implausible_times FROM central_devices WHERE device_id = ?",
+        (journal.device_id(a.conn),),
+    ).fetchone()
+    assert implausible == 1
+    assert abs(offset) < 600_000  # the last visit, made with a correct clock, is what counts
+    # The edit was kept and wins nothing because of its clock.
+    assert hub.execute("SELECT COUNT(*) FROM issues").fetchone()[0] == 1
+
+
+def test_an_enrolment_code_works_for_one_device_only(make_device, hub):
+    a, b = make_device("a"), make_device("b")
+    code = central_queries_code(hub)
+    a.client(server_url="http://central.test").enroll(code, "http://central.test")
+    with pytest.raises(Forbidden, match="already used"):
+        b.client(server_url="http://central.test").enroll(code, "http://central.test")
+    # The same device retrying (its answer was lost) gets a fresh token; the old one stops working.
+    old = token_of(a)
+    a.client(server_url="http://central.test").enroll(code, "http://central.test")
+    assert token_of(a) != old
+    assert hub.execute("SELECT COUNT(*) FROM central_devices").fetchone()[0] == 1
+
+
+def central_queries_code(hub):
+    from fieldkit.central import queries
+
+    return queries.create_code(hub, "kolwa-youth", "KE")
