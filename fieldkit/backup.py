@@ -280,6 +280,8 @@ def prune(dest: Path, keep: int) -> None:
     made = sorted(p for p in Path(dest).glob(f"{PREFIX}*") if (p / MANIFEST).is_file())
     for old in made[:-keep] if keep > 0 else []:
         shutil.rmtree(old, ignore_errors=True)
+    for unfinished in Path(dest).glob(f".{PREFIX}*.partial"):  # left by a pulled stick or a power cut
+        shutil.rmtree(unfinished, ignore_errors=True)
 
 
 def backup_now(data_dir: Path, dest: Path, keep: int = 7) -> Path:
@@ -326,7 +328,8 @@ class DailyBackup:
 
     def stop(self) -> None:
         self.stopped.set()
-        self.thread.join(timeout=30)
+        if self.thread.is_alive():
+            self.thread.join(timeout=30)
 
     def run_once(self) -> Path | None:
         """Back up if a folder is chosen and one is due; a missing USB stick is only logged."""

@@ -100,7 +100,7 @@ class Running:
         hub.of(self.app).stop()
         self.server.trigger.pull_trigger(self.server.close)
         self.server.task_dispatcher.shutdown(cancel_pending=False, timeout=15)
-        self.backups.stopped.set()
+        self.backups.stop()  # a backup in progress finishes (its folder is renamed only when complete)
         checkpoint(self.app.config["DATABASE"])
         log.info("FieldKit stopped cleanly")
 

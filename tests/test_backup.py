@@ -167,8 +167,10 @@ def test_daily_backup_runs_once_a_day_and_keeps_the_newest(app, client, data_dir
     state = backup.last_state(data_dir)
     state["at"] = (datetime.now(UTC) - timedelta(days=1, minutes=1)).isoformat()
     (data_dir / backup.STATE_FILE).write_text(json.dumps(state))
+    (usb / ".FieldKit-backup-20260101-000000-deadbeef.partial").mkdir()  # a stick pulled mid-backup
     assert job.run_once() is not None
     assert len(list(usb.glob("FieldKit-backup-*"))) == 2
+    assert not list(usb.glob(".*.partial"))
 
 
 def test_restore_cli_help_mentions_other_install():
