@@ -207,9 +207,15 @@ def resolve():
     return redirect(url_for("sync.conflicts"), 303)
 
 
+def _disputed_fields(table: str, row_id: str) -> dict:
+    """Disputed fields of one record, for the notice on its page."""
+    return journal.disputed_fields(get_db(), table, row_id)
+
+
 def init_app(app) -> None:
     """The Sync page and review queue; in the central role also the sync API and admin pages."""
     app.register_blueprint(bp)
+    app.jinja_env.globals["disputed_fields"] = _disputed_fields
     from .. import central
 
     if central.is_central(app):

@@ -109,6 +109,10 @@ def test_the_review_queue_shows_candidates_and_a_choice_resolves_everywhere(make
     a.sync()
     b.sync()
     web = signed_in(central_app, hub)
+    notice = web.get(f"/issues/{row}").get_data(as_text=True)
+    assert "provisional until someone decides" in notice
+    device_page = b.app.test_client().get(f"/issues/{row}").get_data(as_text=True)
+    assert "provisional until someone decides" in device_page
     page = web.get("/sync/conflicts")
     body = page.get_data(as_text=True)
     assert "Pump broken" in body and "Pump stolen" in body and "Amina" in body and "Baraka" in body
@@ -142,3 +146,4 @@ def test_the_review_queue_shows_candidates_and_a_choice_resolves_everywhere(make
     for conn in (a.conn, b.conn, hub):
         assert conn.execute("SELECT title FROM issues WHERE id = ?", (row,)).fetchone()[0] == "Pump stolen"
         assert merge.count_conflicts(conn) == 0
+    assert "provisional" not in web.get(f"/issues/{row}").get_data(as_text=True)
