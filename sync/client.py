@@ -301,6 +301,10 @@ class Client:
             ops = answer.get("ops", [])
             with journal.transaction(self.conn):
                 for op in ops:
+                    if op.get("tbl") not in journal.SYNCED:
+                        # A table of a newer FieldKit: keep the op for when this one is updated.
+                        received += merge.store_op(self.conn, op)
+                        continue
                     op = protocol.validate_op(op) | {"server_seq": op.get("server_seq")}
                     if merge.apply_remote(self.conn, op):
                         received += 1
