@@ -91,7 +91,8 @@ def m0002_issues(conn):
         CREATE INDEX issues_severity ON issues (deleted, severity DESC, updated_at DESC);
         CREATE INDEX issues_observed ON issues (deleted, observed_on DESC, updated_at DESC);
         CREATE INDEX issues_title ON issues (deleted, title COLLATE NOCASE);
-        CREATE INDEX issues_due ON issues (deleted, commitment_due_on)
+        -- Overdue commitments: filtered and sorted from the index alone (few issues have one).
+        CREATE INDEX issues_due ON issues (deleted, commitment_due_on, status, updated_at)
             WHERE commitment_due_on IS NOT NULL;
         CREATE INDEX issues_ref ON issues (ref);
 
