@@ -84,10 +84,11 @@ def m0002_issues(conn):
         -- updated first), so a page reads 25 index entries instead of sorting every match;
         -- district and community ones also list the places in use (queries.issues.places).
         CREATE INDEX issues_updated ON issues (deleted, updated_at DESC);
-        CREATE INDEX issues_status ON issues (deleted, status, updated_at DESC);
-        CREATE INDEX issues_sector ON issues (deleted, sector, updated_at DESC);
-        CREATE INDEX issues_district ON issues (deleted, district, updated_at DESC);
-        CREATE INDEX issues_community ON issues (deleted, community, updated_at DESC);
+        -- Trailing columns let a second filter be checked in the index, without the row.
+        CREATE INDEX issues_status ON issues (deleted, status, updated_at DESC, sector, severity);
+        CREATE INDEX issues_sector ON issues (deleted, sector, updated_at DESC, severity);
+        CREATE INDEX issues_district ON issues (deleted, district, updated_at DESC, status, sector, severity);
+        CREATE INDEX issues_community ON issues (deleted, community, updated_at DESC, status, sector, severity);
         CREATE INDEX issues_severity ON issues (deleted, severity DESC, updated_at DESC);
         CREATE INDEX issues_observed ON issues (deleted, observed_on DESC, updated_at DESC);
         CREATE INDEX issues_title ON issues (deleted, title COLLATE NOCASE);
