@@ -214,6 +214,8 @@ def test_draft_of_a_meeting_never_saved_can_be_resumed_and_then_disappears(clien
     client.submit("/meetings/drafts", {"draft_key": key, "title": "Social audit, Seme", "notes": "Started"})
     listing = client.get("/meetings/").get_data(as_text=True)
     assert "Unsaved meeting notes" in listing and "Social audit, Seme" in listing
+    another_form = client.get("/meetings/new").get_data(as_text=True)
+    assert "never saved" in another_form and f"draft={key}" in another_form
     resumed = client.get("/meetings/new", query_string={"draft": key}).get_data(as_text=True)
     assert "Started" in resumed and f'name="form_token" value="{token}"' in resumed
     response = client.submit("/meetings/new", meeting_form(title="Social audit, Seme", form_token=token))

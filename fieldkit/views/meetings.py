@@ -95,6 +95,7 @@ def _form_page(
     form_token: str,
     draft: dict | None = None,
     status: int = 200,
+    other_drafts: list | None = None,
 ):
     return render_template(
         "meetings/form.html",
@@ -104,6 +105,7 @@ def _form_page(
         draft_key=draft_key,
         form_token=form_token,
         draft=draft,
+        other_drafts=other_drafts or [],
     ), status
 
 
@@ -126,7 +128,17 @@ def new():
                 "country": current_app.config["COUNTRY"],
                 "language": current_app.config.get("DEFAULT_LANGUAGE", "en"),
             }
-        return _form_page(meeting, {}, editing=False, draft_key=f"new:{token}", form_token=token, draft=draft)
+        # A facilitator back after a crash may press "Record a meeting" again: offer what was kept.
+        others = [d for d in queries.new_meeting_drafts(conn, limit=5) if d["key"] != f"new:{token}"]
+        return _form_page(
+            meeting,
+            {},
+            editing=False,
+            draft_key=f"new:{token}",
+            form_token=token,
+            draft=draft,
+            other_drafts=others,
+        )
     token = request.form.get("form_token", "")
     draft_key = f"new:{token}" if re.fullmatch(r"[0-9a-f-]{36}", token) else ""
     earlier = tokens.seen(conn, token)
