@@ -497,8 +497,11 @@ def cpu_per_request(data_dir: Path, cases: list, requests: int, creates: int) ->
     """CPU time of each request (same app, same database, Flask test client in this process,
     this thread only): what serving costs, however busy others keep a shared machine."""
     from fieldkit import create_app
+    from fieldkit.db import connect
 
-    client = create_app({"DATA_DIR": data_dir}).test_client()
+    app = create_app({"DATA_DIR": data_dir})
+    client = app.test_client()
+    keep_open = connect(app.config["DATABASE"])  # as `fieldkit serve` does (fieldkit.server)
     found = {}
     for label, paths, headers in cases:
         for path in paths:
@@ -518,6 +521,7 @@ def cpu_per_request(data_dir: Path, cases: list, requests: int, creates: int) ->
         samples.append(time.thread_time() - start)
         assert response.status_code == 303, response.status_code
     found["create"] = samples
+    keep_open.close()
     return found
 
 

@@ -6,6 +6,8 @@ import socket
 
 from waitress.server import create_server
 
+from .db import connect
+
 
 def free_port(host: str = "127.0.0.1") -> int:
     """A port nobody listens on right now."""
@@ -16,9 +18,29 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 def make_server(app, host: str = "127.0.0.1", port: int = 0, threads: int = 4):
     """A waitress server bound to host:port (0 picks a free port); call ``.run()`` to serve."""
-    return create_server(app, host=host, port=port or free_port(host), threads=threads,
-                         ident="FieldKit", clear_untrusted_proxy_headers=True,
-                         max_request_body_size=app.config["MAX_CONTENT_LENGTH"] + (1 << 20))
+    server = create_server(
+        app,
+        host=host,
+        port=port or free_port(host),
+        threads=threads,
+        ident="FieldKit",
+        clear_untrusted_proxy_headers=True,
+        max_request_body_size=app.config["MAX_CONTENT_LENGTH"] + (1 << 20),
+    )
+    # Hold one connection for the server's life. Each request opens and closes its own, and
+    # when the last connection to a WAL database closes SQLite checkpoints and syncs the file:
+    # ~10 ms added to every request, 5x the cost of recording an issue.
+    keep_open = connect(app.config["DATABASE"])
+    close = server.close
+
+    def close_all():
+        try:
+            close()
+        finally:
+            keep_open.close()
+
+    server.close = close_all
+    return server
 
 
 def server_url(server) -> str:
