@@ -71,7 +71,17 @@ def write_issues(path: Path, count: int, rng: random.Random) -> list[str]:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(
-            ["id", "title", "sector", "country", "district", "community", "observed_on", "description"]
+            [
+                "id",
+                "created_at",
+                "title",
+                "sector",
+                "country",
+                "district",
+                "community",
+                "observed_on",
+                "description",
+            ]
         )
         for n in range(count):
             country, community, district = rng.choice(PLACES)
@@ -79,9 +89,12 @@ def write_issues(path: Path, count: int, rng: random.Random) -> list[str]:
             issue_id = uuid7()
             ids.append(issue_id)
             observed = date(2025, 1, 1) + timedelta(days=rng.randrange(600))
+            # Recorded over the past two years (so the home page's lists look as they do in use).
+            recorded = min(observed + timedelta(days=rng.randrange(30)), date.today())
             writer.writerow(
                 [
                     issue_id,
+                    f"{recorded.isoformat()}T10:00:00Z",
                     f"{PROBLEMS[sector]} ({community} {n})",
                     sector,
                     country,
