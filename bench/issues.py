@@ -600,9 +600,11 @@ def run(count: int, requests: int, keep: bool) -> list[tuple[str, str, str]]:
         for label, paths, headers, _kind in cases:
             wall[label] = time_pages(served, paths, requests, headers)
             print(f"{label}: {ms(wall[label])}", flush=True)
-        creates = max(3, requests // 2)
+        creates = max(3, requests)
         wall["create"] = time_creates(served, creates)
-        print(f"create: p50 / p95 {ms(wall['create'])}", flush=True)
+        print(
+            f"create: p50 / p95 {ms(wall['create'])}, slowest {max(wall['create']) * 1000:.1f} ms", flush=True
+        )
         rss, peak = served.rss_mb()
         print(f"server RSS {rss:.0f} MB, peak {peak:.0f} MB", flush=True)
 
