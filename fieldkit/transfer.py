@@ -87,13 +87,18 @@ def _rows(path: Path, fmt: str):
                 if not isinstance(data, dict):
                     yield number, None
                     continue
-                yield (
-                    number,
-                    {
-                        k: (", ".join(v) if isinstance(v, list) else "" if v is None else str(v))
-                        for k, v in data.items()
-                    },
-                )
+                yield number, {str(k): _cell(v) for k, v in data.items()}
+
+
+def _cell(value) -> str:
+    """A JSON value as the text a spreadsheet cell would hold (lists of tags joined by commas)."""
+    if value is None:
+        return ""
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return ", ".join(value)
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
 
 
 def detect_format(path: Path, fmt: str | None) -> str:

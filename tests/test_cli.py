@@ -18,12 +18,22 @@ def write_csv(path, rows):
 
 
 def test_import_csv_then_export_round_trips(runner, tmp_path):
-    source = write_csv(tmp_path / "issues.csv", [
-        {"title": "Borehole broken", "sector": "water", "country": "KE", "community": "Kolwa",
-         "tags": "water, urgent", "budget_allocated": "1500000", "budget_currency": "KES"},
-        {"title": "École sans toilettes", "sector": "sanitation", "country": "SN", "language": "fr"},
-        {"title": "पानी की टंकी टूटी", "sector": "water", "country": "IN", "language": "hi"},
-    ])
+    source = write_csv(
+        tmp_path / "issues.csv",
+        [
+            {
+                "title": "Borehole broken",
+                "sector": "water",
+                "country": "KE",
+                "community": "Kolwa",
+                "tags": "water, urgent",
+                "budget_allocated": "1500000",
+                "budget_currency": "KES",
+            },
+            {"title": "École sans toilettes", "sector": "sanitation", "country": "SN", "language": "fr"},
+            {"title": "पानी की टंकी टूटी", "sector": "water", "country": "IN", "language": "hi"},
+        ],
+    )
     result = runner("import", str(source))
     assert result.exit_code == 0, result.output
     assert "Imported 3 issue(s)" in result.output
@@ -40,12 +50,15 @@ def test_import_csv_then_export_round_trips(runner, tmp_path):
 
 
 def test_a_bad_row_names_its_row_and_nothing_is_imported(runner, tmp_path):
-    source = write_csv(tmp_path / "issues.csv", [
-        {"title": "Fine", "sector": "water", "people_affected": "10"},
-        {"title": "", "sector": "water", "people_affected": "10"},
-        {"title": "Negative", "sector": "water", "people_affected": "-5"},
-    ])
-    result = (runner("import", str(source)))
+    source = write_csv(
+        tmp_path / "issues.csv",
+        [
+            {"title": "Fine", "sector": "water", "people_affected": "10"},
+            {"title": "", "sector": "water", "people_affected": "10"},
+            {"title": "Negative", "sector": "water", "people_affected": "-5"},
+        ],
+    )
+    result = runner("import", str(source))
     assert result.exit_code == 1
     assert "row 3, title: This field is required." in result.output
     assert "row 4, people_affected: This cannot be negative." in result.output
@@ -57,13 +70,13 @@ def test_a_bad_row_names_its_row_and_nothing_is_imported(runner, tmp_path):
 def test_jsonl_with_a_broken_line_is_refused_whole(runner, tmp_path):
     source = tmp_path / "issues.jsonl"
     source.write_text('{"title": "ok", "sector": "water"}\n{not json\n', encoding="utf-8")
-    result = (runner("import", str(source)))
+    result = runner("import", str(source))
     assert result.exit_code == 1 and "row 2" in result.output
 
 
 def test_unknown_columns_are_reported(runner, tmp_path):
     source = write_csv(tmp_path / "x.csv", [{"title": "a", "sector": "water", "colour": "red"}])
-    result = (runner("import", str(source)))
+    result = runner("import", str(source))
     assert result.exit_code == 1 and "colour" in result.output
 
 
@@ -104,10 +117,18 @@ def test_demo_fills_a_separate_folder(monkeypatch, tmp_path):
     assert {"hi", "fr", "sw"} <= languages
 
 
-
 def test_a_setting_out_of_range_is_a_one_line_error(runner, monkeypatch):
     monkeypatch.setenv("FIELDKIT_NO_RESPONSE_DAYS", "1000000")
     result = runner("export", "--format", "csv")
     assert result.exit_code == 1
     assert "FIELDKIT_NO_RESPONSE_DAYS must be between 1 and 3650" in result.output
     assert "Traceback" not in result.output
+
+
+def test_jsonl_with_nested_values_is_reported_not_a_crash(runner, tmp_path):
+    source = tmp_path / "wrong-kind.jsonl"
+    source.write_text(
+        '{"title": "Budget hearing", "issues": [{"issue_id": "x", "outcome": "raised"}]}\n', encoding="utf-8"
+    )
+    result = runner("import", "--kind", "issues", str(source))
+    assert result.exit_code == 1 and "row 1" in result.output and "Traceback" not in result.output
