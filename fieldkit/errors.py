@@ -4,6 +4,8 @@
                                   problem for /api/
     validation.Invalid            handled by views: messages beside fields, status 422
     sync.SyncError                sync failures: a JSON problem (API) or a plain message
+    sqlite3.OperationalError      "database is locked" while an import or restore holds the
+                                  write lock: 503, nothing saved, submit again
 
 Unexpected errors are logged with their trace and shown as a plain apology page: the user
 never sees a stack trace.
@@ -12,8 +14,9 @@ never sees a stack trace.
 from __future__ import annotations
 
 import logging
+import sqlite3
 
-from flask import jsonify, render_template, request
+from flask import jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -35,6 +38,9 @@ def _messages(status: int) -> tuple[str, str]:
               _("Each file must be smaller than the upload limit. Nothing was saved; go back "
                 "and attach a smaller file.")),
         429: (_("Too many attempts"), _("Wait a minute, then try again.")),
+        503: (_("FieldKit is busy"),
+              _("A large import or a backup is running, so nothing was saved. Go back and submit "
+                "the form again in a minute: what you typed is still there.")),
     }
     return titles.get(status, (_("Something went wrong"),
                                _("Nothing you typed was lost in the database. Go back and try "
@@ -71,14 +77,23 @@ def handle(error):
     elif isinstance(error, HTTPException):
         status = error.code or 500
         title, detail = _messages(status)
+    elif isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
+        log.warning("database busy on %s %s", request.method, request.path)
+        status = 503
+        title, detail = _messages(status)
     else:
         log.exception("unexpected error on %s %s", request.method, request.path)
         status = 500
         title, detail = _messages(500)
         error = InternalServerError()
     if wants_json():
-        return problem(status, title, detail)
-    return render_template("error.html", title=title, detail=detail, status=status), status
+        response = problem(status, title, detail)
+    else:
+        response = render_template("error.html", title=title, detail=detail, status=status), status
+    if status == 503:
+        response = make_response(response)
+        response.headers["Retry-After"] = "30"
+    return response
 
 
 def init_app(app) -> None:

@@ -281,3 +281,28 @@ def test_language_choice_is_remembered_and_next_is_local_only(client):
     response = client.submit("/language", {"lang": "fr", "next": "https://evil.example/"})
     assert response.status_code == 303 and response.headers["Location"] == "/"
     assert '<html lang="fr"' in client.get("/").get_data(as_text=True)
+
+
+def test_a_save_while_an_import_holds_the_database_says_busy_and_saves_nothing(client, app, db, monkeypatch):
+    import sqlite3
+
+    import fieldkit.db
+
+    patient = fieldkit.db.connect
+
+    def impatient(path):
+        conn = patient(path)
+        conn.execute("PRAGMA busy_timeout = 100")
+        return conn
+
+    monkeypatch.setattr(fieldkit.db, "connect", impatient)
+    importer = sqlite3.connect(app.config["DATABASE"], isolation_level=None)
+    importer.execute("BEGIN IMMEDIATE")  # what a long import holds for its whole run
+    try:
+        response = client.submit("/issues/new", issue_form())
+    finally:
+        importer.execute("ROLLBACK")
+        importer.close()
+    assert response.status_code == 503
+    assert "busy" in response.get_data(as_text=True) and response.headers["Retry-After"] == "30"
+    assert count(db) == 0
