@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from babel.numbers import list_currencies
 from flask import current_app
 
 from . import validation as v
 from .i18n import gettext as _
 from .records import CHANNELS, COUNTRIES, EVENT_KINDS, SECTORS, SEVERITIES, STATUSES, VISIBILITIES
+
+
+@cache
+def _currencies() -> frozenset[str]:
+    return frozenset(list_currencies())
+
 
 TEXT_FIELDS = {
     "region": 100,
@@ -50,7 +58,7 @@ def parse_issue(form) -> v.Collector:
     for name in AMOUNT_FIELDS:
         c.field(name, v.amount)
     currency = (form.get("budget_currency") or "").strip().upper()
-    if currency and currency not in list_currencies():
+    if currency and currency not in _currencies():
         c.error("budget_currency", _("Choose a currency such as KES, GHS, INR, IDR, XOF or ZAR."))
     c.values["budget_currency"] = currency
     c.field("tags", v.tags)
