@@ -60,6 +60,12 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def device(folder: Path, central_folder: Path, url: str):
     app = create_app({"DATA_DIR": folder, "COUNTRY": "KE"})
     conn = connect(app.config["DATABASE"])
@@ -128,24 +134,28 @@ def run(count: int) -> None:
             print(f"  created {count} issues on device A in {time.perf_counter() - started:.1f} s")
 
             with open_client(app_a.config, a) as client:
-                started = time.perf_counter()
+                started, cpu, server_cpu = time.perf_counter(), time.process_time(), cpu_seconds(process.pid)
                 client.push()
                 push_s = time.perf_counter() - started
+                push_cpu = (time.process_time() - cpu, cpu_seconds(process.pid) - server_cpu)
                 push_bytes = client.summary.bytes_sent + client.summary.bytes_received
             with open_client(app_b.config, b) as client:
-                started = time.perf_counter()
+                started, cpu, server_cpu = time.perf_counter(), time.process_time(), cpu_seconds(process.pid)
                 client.pull()
                 pull_s = time.perf_counter() - started
+                pull_cpu = (time.process_time() - cpu, cpu_seconds(process.pid) - server_cpu)
                 pull_bytes = client.summary.bytes_sent + client.summary.bytes_received
             assert b.execute("SELECT COUNT(*) FROM issues").fetchone()[0] == count
             per_record = record_gzip_bytes(a)
             print(
                 f"  initial push: {count / push_s:,.0f} records/s ({push_s:.1f} s), "
-                f"{push_bytes / count:.0f} bytes/record on the wire"
+                f"{push_bytes / count:.0f} bytes/record on the wire; CPU: device {push_cpu[0]:.1f} s, "
+                f"server {push_cpu[1]:.1f} s"
             )
             print(
                 f"  initial pull (second device): {count / pull_s:,.0f} records/s ({pull_s:.1f} s), "
-                f"{pull_bytes / count:.0f} bytes/record on the wire"
+                f"{pull_bytes / count:.0f} bytes/record on the wire; CPU: device {pull_cpu[0]:.1f} s, "
+                f"server {pull_cpu[1]:.1f} s"
             )
             print(
                 f"  gzip-compressed JSON of one record, alone: {per_record:.0f} bytes "

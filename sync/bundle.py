@@ -126,8 +126,7 @@ def import_reply(conn, path, blob_root) -> dict:
     received = 0
     store = BlobDir(blob_root)
     with journal.transaction(conn):
-        for op in ops:
-            received += merge.apply_remote(conn, op)
+        received += merge.apply_batch(conn, ops)
         cursor = int(journal.replica_value(conn, "pull_cursor", "0") or 0)
         journal.set_replica_value(conn, "pull_cursor", str(max(cursor, int(manifest["cursor"]))))
         pushed = int(journal.replica_value(conn, "pushed_dseq", "0") or 0)

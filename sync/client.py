@@ -300,14 +300,15 @@ class Client:
             page = min(page * 2, top)
             ops = answer.get("ops", [])
             with journal.transaction(self.conn):
+                batch = []
                 for op in ops:
                     if op.get("tbl") not in journal.SYNCED:
                         # A table of a newer FieldKit: keep the op for when this one is updated.
-                        received += merge.store_op(self.conn, op)
+                        received += merge.apply_batch(self.conn, batch) + merge.store_op(self.conn, op)
+                        batch = []
                         continue
-                    op = protocol.validate_op(op) | {"server_seq": op.get("server_seq")}
-                    if merge.apply_remote(self.conn, op):
-                        received += 1
+                    batch.append(protocol.validate_op(op) | {"server_seq": op.get("server_seq")})
+                received += merge.apply_batch(self.conn, batch)
                 journal.set_replica_value(self.conn, "pull_cursor", str(int(answer["cursor"])))
             self.progress("pull", received=received)
             if not answer.get("more"):

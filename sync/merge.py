@@ -27,6 +27,7 @@ import json
 from typing import Any
 
 from . import journal
+from .bulk import deferred_search
 from .ids import dot as make_dot
 from .ids import parse_dot
 
@@ -122,6 +123,132 @@ def apply_remote(conn, op: dict) -> bool:
         return True
     rebuild_row(conn, table, op["row_id"])
     return True
+
+
+#: A run of at least this many new rows is indexed for search in one statement at its end
+#: (below it, dropping and re-creating the indexing triggers costs more than it saves).
+DEFER_SEARCH_MIN = 50
+
+
+def apply_batch(conn, ops: list[dict]) -> int:
+    """Journal and merge a page of remote ops, in order; returns how many were new.
+
+    The result is exactly that of :func:`apply_remote` on each op in turn (which is what
+    runs for every op but one kind): the *create of a row this replica has never seen*
+    (no dots, no row, op not journaled, no other op of the row earlier in the page) only
+    inserts its op, its row and its ``{"*": dot}`` dots, which :func:`apply_remote` would
+    also do. Consecutive such creates are buffered and written with ``executemany``, in page
+    order, and their full-text indexing is deferred to one ``INSERT ... SELECT`` at the end
+    of the run (:func:`sync.bulk.deferred_search`), inside the caller's transaction. Any
+    other op first writes the buffer, so every op still sees the state its predecessors made.
+    Must run inside the caller's transaction; ops must be validated.
+    """
+    creates = [op for op in ops if op["kind"] == "create" and op["tbl"] in journal.SYNCED]
+    known = _journaled(conn, creates)
+    touched = _rows_with_state(conn, creates)
+    fresh: list[dict] = []
+    applied = 0
+    for op in ops:
+        key = (op["tbl"], op["row_id"])
+        ident = (op["device_id"], op["dseq"])
+        if (
+            op["kind"] == "create"
+            and op["tbl"] in journal.SYNCED
+            and key not in touched
+            and ident not in known
+        ):
+            fresh.append(op)
+        else:
+            if fresh:
+                applied += _insert_new(conn, fresh)
+                fresh = []
+            applied += apply_remote(conn, op)
+        touched.add(key)
+        known.add(ident)
+    if fresh:
+        applied += _insert_new(conn, fresh)
+    return applied
+
+
+def _journaled(conn, ops: list[dict]) -> set[tuple[str, int]]:
+    if not ops:
+        return set()
+    pairs = json.dumps([[op["device_id"], op["dseq"]] for op in ops])
+    return {
+        (device, dseq)
+        for device, dseq in conn.execute(
+            "SELECT o.device_id, o.dseq FROM json_each(?) AS j JOIN sync_ops AS o "
+            "ON o.device_id = json_extract(j.value, '$[0]') AND o.dseq = json_extract(j.value, '$[1]')",
+            (pairs,),
+        )
+    }
+
+
+def _rows_with_state(conn, ops: list[dict]) -> set[tuple[str, str]]:
+    """(table, row id) of the rows named by ``ops`` that have dots or a row here already."""
+    by_table: dict[str, list[str]] = {}
+    for op in ops:
+        by_table.setdefault(op["tbl"], []).append(op["row_id"])
+    found = set()
+    for table, row_ids in by_table.items():
+        wanted = json.dumps(row_ids)
+        for (row_id,) in conn.execute(
+            "SELECT row_id FROM sync_rows WHERE tbl = ? AND row_id IN (SELECT value FROM json_each(?))",
+            (table, wanted),
+        ):
+            found.add((table, row_id))
+        for (row_id,) in conn.execute(
+            f"SELECT id FROM [{table}] WHERE id IN (SELECT value FROM json_each(?))", (wanted,)
+        ):
+            found.add((table, row_id))
+    return found
+
+
+def _insert_new(conn, ops: list[dict]) -> int:
+    """Write creates of rows new to this replica: ops, rows (in order) and dots."""
+    conn.executemany(
+        "INSERT INTO sync_ops (device_id, dseq, tbl, row_id, kind, fields, base, hlc, author, server_seq)"
+        " VALUES (?, ?, ?, ?, 'create', ?, ?, ?, ?, ?)",
+        [
+            (
+                op["device_id"],
+                op["dseq"],
+                op["tbl"],
+                op["row_id"],
+                json.dumps(op["fields"], ensure_ascii=False, sort_keys=True),
+                json.dumps(op["base"], sort_keys=True),
+                op["hlc"],
+                op.get("author", ""),
+                op.get("server_seq"),
+            )
+            for op in ops
+        ],
+    )
+    tables = [op["tbl"] for op in ops]
+    defer = len(ops) >= DEFER_SEARCH_MIN
+    with deferred_search(conn, tables if defer else ()):
+        run: list = []
+        sql = None
+        for op in ops:
+            allowed = journal.SYNCED[op["tbl"]]
+            names = [k for k in op["fields"] if k in allowed]
+            statement = (
+                f"INSERT INTO [{op['tbl']}] ([id], {''.join(f'[{n}], ' for n in names)}[updated_at]) "
+                f"VALUES ({'?, ' * (len(names) + 1)}?)"
+            )
+            if statement != sql and run:
+                conn.executemany(sql, run)
+                run = []
+            sql = statement
+            fields = op["fields"]
+            run.append([op["row_id"], *(fields[n] for n in names), journal.iso_from_hlc(op["hlc"])])
+        if run:
+            conn.executemany(sql, run)
+    conn.executemany(
+        "INSERT INTO sync_rows (tbl, row_id, dots) VALUES (?, ?, ?)",
+        [(op["tbl"], op["row_id"], json.dumps({"*": make_dot(op["device_id"], op["dseq"])})) for op in ops],
+    )
+    return len(ops)
 
 
 def _row_exists(conn, table: str, row_id: str) -> bool:

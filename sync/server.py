@@ -164,15 +164,15 @@ def push(conn, peer: Peer, ops: list, *, now_ms: int | None = None, stats: dict 
     with transaction(conn):
         high = acked(conn, peer.device_id)
         holding = _holding(conn, peer.device_id)
+        ready: list[dict] = []
         for op in sorted({op["dseq"]: op for op in checked}.values(), key=lambda o: o["dseq"]):
             if op["dseq"] <= high:
                 continue
             if op["dseq"] == high + 1:
-                implausible += _apply(conn, peer, op, now_ms)
+                ready.append(_authorised(conn, peer, op))
                 high += 1
                 if holding:
-                    high, more = _drain(conn, peer, high, now_ms)
-                    implausible += more
+                    high = _drain(conn, peer, high, ready)
                     holding = _holding(conn, peer.device_id)
             else:
                 holding = True
@@ -180,6 +180,10 @@ def push(conn, peer: Peer, ops: list, *, now_ms: int | None = None, stats: dict 
                     "INSERT OR IGNORE INTO sync_held (device_id, dseq, op) VALUES (?, ?, ?)",
                     (op["device_id"], op["dseq"], json.dumps(op, ensure_ascii=False)),
                 )
+        # Authorised in dseq order above (a create's scope is recorded as it is authorised,
+        # so a later edit of the row in the same batch finds it), merged in that order here.
+        merge.apply_batch(conn, ready)
+        implausible += sum(1 for op in ready if abs(int(op["hlc"][:13]) - now_ms) > PLAUSIBLE_MS)
         conn.execute(
             "INSERT INTO sync_acks (device_id, acked) VALUES (?, ?) "
             "ON CONFLICT (device_id) DO UPDATE SET acked = excluded.acked",
@@ -203,23 +207,19 @@ def _holding(conn, device_id: str) -> bool:
     )
 
 
-def _apply(conn, peer: Peer, op: dict, now_ms: int) -> int:
+def _authorised(conn, peer: Peer, op: dict) -> dict:
     _authorise(conn, peer, op)
-    op = dict(op, server_seq=None)
-    merge.apply_remote(conn, op)
-    observed = int(op["hlc"][:13])
-    return 1 if abs(observed - now_ms) > PLAUSIBLE_MS else 0
+    return dict(op, server_seq=None)
 
 
-def _drain(conn, peer: Peer, high: int, now_ms: int) -> tuple[int, int]:
-    implausible = 0
+def _drain(conn, peer: Peer, high: int, ready: list[dict]) -> int:
     while True:
         row = conn.execute(
             "SELECT op FROM sync_held WHERE device_id = ? AND dseq = ?", (peer.device_id, high + 1)
         ).fetchone()
         if row is None:
-            return high, implausible
-        implausible += _apply(conn, peer, json.loads(row[0]), now_ms)
+            return high
+        ready.append(_authorised(conn, peer, json.loads(row[0])))
         conn.execute("DELETE FROM sync_held WHERE device_id = ? AND dseq = ?", (peer.device_id, high + 1))
         high += 1
 
