@@ -10,6 +10,10 @@ something that looks like a finished backup.
 Restoring needs the app stopped (the instance lock), checks every hash first, keeps the
 current database aside under ``before-restore/``, and refuses a backup made by another
 install (two devices with one ``device_id`` would corrupt sync) unless told otherwise.
+The restored database then continues its sync journal under a new journal id
+(``sync.journal.fork``): its per-device op sequence is where it was when the backup was
+made, and writing on under the old id would reuse op ids central already holds, which it
+would drop as duplicates. It keeps its enrolment and claims the new id at its next sync.
 """
 
 from __future__ import annotations
@@ -90,6 +94,40 @@ def device_id_of(database: Path) -> str | None:
         return row[0] if row else None
     except sqlite3.DatabaseError:
         return None
+    finally:
+        conn.close()
+
+
+def replica_ids_of(database: Path) -> set[str]:
+    """Every journal id a database's install has written as (its current one included)."""
+    current = device_id_of(database)
+    if current is None:
+        return set()
+    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    try:
+        row = conn.execute("SELECT value FROM sync_replica WHERE key = 'replica_ids'").fetchone()
+        return {current, *json.loads(row[0])} if row else {current}
+    except (sqlite3.DatabaseError, ValueError, TypeError):
+        return {current}
+    finally:
+        conn.close()
+
+
+def _fork_journal(database: Path) -> None:
+    """Give the restored database a new journal id so it never reuses an op id (see above)."""
+    from sync import journal
+
+    conn = sqlite3.connect(str(database), isolation_level=None)
+    try:
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sync_replica'").fetchone() is None:
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            journal.fork(conn)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
     finally:
         conn.close()
 
@@ -221,7 +259,13 @@ def restore(source: Path, data_dir: Path, *, other_install: bool = False) -> Man
     manifest = verify(source)
     database = datadir.database_path(data_dir)
     current = device_id_of(database)
-    if current and current != manifest.device_id and not other_install:
+    # The same install: the two databases share a journal id (restores fork new ones).
+    ours = replica_ids_of(database)
+    if (
+        current
+        and not ({manifest.device_id} | replica_ids_of(source / "fieldkit.db")) & ours
+        and not other_install
+    ):
         raise ForeignBackup(
             _(
                 "This backup was made by another FieldKit install (device %(theirs)s; this one is "
@@ -241,6 +285,7 @@ def restore(source: Path, data_dir: Path, *, other_install: bool = False) -> Man
                 os.replace(temp, target)
     incoming = database.with_name("fieldkit.db.restoring")
     _copy_file(source / "fieldkit.db", incoming)
+    _fork_journal(incoming)
     if database.exists():
         keep = data_dir / "before-restore" / datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
         keep.mkdir(parents=True, exist_ok=True)

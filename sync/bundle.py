@@ -82,13 +82,27 @@ def sender(path) -> str:
 # -- device side ------------------------------------------------------------------------
 
 
+def _enrolled_id(conn) -> str:
+    return journal.replica_value(conn, "sync_device_id") or journal.device_id(conn)
+
+
 def export_device(conn, path, blob_root) -> dict:
-    """Write every op of this device the server has not acknowledged, with their files."""
-    device = journal.device_id(conn)
-    pushed = int(journal.replica_value(conn, "pushed_dseq", "0") or 0)
-    rows = conn.execute(
-        f"SELECT {OP_COLUMNS} FROM sync_ops WHERE device_id = ? AND dseq > ? ORDER BY dseq", (device, pushed)
-    ).fetchall()
+    """Write every op of this device the server has not acknowledged, with their files.
+
+    A device restored from a backup writes under a new journal id (``journal.fork``): the
+    bundle is from the enrolled id, lists every id the device wrote as (central records
+    them as this device's, on the strength of the signature) and carries each one's ops.
+    """
+    current = journal.device_id(conn)
+    replicas = journal.replica_ids(conn)
+    rows = []
+    for replica in replicas:
+        key = "pushed_dseq" if replica == current else f"pushed_dseq:{replica}"
+        pushed = int(journal.replica_value(conn, key, "0") or 0)
+        rows += conn.execute(
+            f"SELECT {OP_COLUMNS} FROM sync_ops WHERE device_id = ? AND dseq > ? ORDER BY dseq",
+            (replica, pushed),
+        ).fetchall()
     blobs = BlobDir(blob_root)
     shas = [
         r[0]
@@ -102,7 +116,8 @@ def export_device(conn, path, blob_root) -> dict:
         "format": FORMAT,
         "version": protocol.VERSION,
         "kind": "push",
-        "from": device,
+        "from": _enrolled_id(conn),
+        "replicas": replicas,
         "to": journal.replica_value(conn, "sync_server_id", ""),
         "cursor": int(journal.replica_value(conn, "pull_cursor", "0") or 0),
         "ops": [protocol.wire_op(op_from_row(r)) for r in rows],
@@ -117,7 +132,7 @@ def export_device(conn, path, blob_root) -> dict:
 def import_reply(conn, path, blob_root) -> dict:
     """Apply central's reply bundle: its acks, the ops in this device's scope and their files."""
     manifest, blobs = read(path, journal.replica_value(conn, "sync_server_key", "") or "")
-    if manifest.get("kind") != "reply" or manifest.get("to") != journal.device_id(conn):
+    if manifest.get("kind") != "reply" or manifest.get("to") != _enrolled_id(conn):
         raise BundleError("this bundle is not a reply addressed to this device")
     try:
         ops = [protocol.validate_op(op) | {"server_seq": op.get("server_seq")} for op in manifest["ops"]]
@@ -129,8 +144,14 @@ def import_reply(conn, path, blob_root) -> dict:
         received += merge.apply_batch(conn, ops)
         cursor = int(journal.replica_value(conn, "pull_cursor", "0") or 0)
         journal.set_replica_value(conn, "pull_cursor", str(max(cursor, int(manifest["cursor"]))))
-        pushed = int(journal.replica_value(conn, "pushed_dseq", "0") or 0)
-        journal.set_replica_value(conn, "pushed_dseq", str(max(pushed, int(manifest["acked"]))))
+        current = journal.device_id(conn)
+        acks = manifest.get("acks") or {current: manifest["acked"]}
+        for replica, acked in acks.items():
+            if replica not in journal.replica_ids(conn):
+                continue
+            key = "pushed_dseq" if replica == current else f"pushed_dseq:{replica}"
+            pushed = int(journal.replica_value(conn, key, "0") or 0)
+            journal.set_replica_value(conn, key, str(max(pushed, int(acked))))
         conn.executemany(
             "INSERT OR IGNORE INTO sync_blobs_sent (sha256) VALUES (?)",
             [(s,) for s in manifest.get("blobs_held", [])],
@@ -155,10 +176,22 @@ def import_at_central(
     manifest, blobs = read(path, public_key)
     if manifest.get("kind") != "push" or manifest.get("from") != peer.device_id:
         raise BundleError("this bundle is not a device's push bundle")
-    ops = manifest.get("ops", [])
-    answer = {"acked": server.acked(conn, peer.device_id)}
-    for start in range(0, len(ops), protocol.MAX_BATCH_OPS):
-        answer = server.push(conn, peer, ops[start : start + protocol.MAX_BATCH_OPS])
+    replicas = manifest.get("replicas") or [peer.device_id]
+    if not isinstance(replicas, list) or not all(isinstance(r, str) for r in replicas):
+        raise BundleError("the bundle's list of journal ids is damaged")
+    for replica in replicas:
+        if replica != peer.device_id:
+            server.claim_replica(conn, peer, replica)
+    by_replica: dict[str, list] = {replica: [] for replica in replicas}
+    for op in manifest.get("ops", []):
+        by_replica.setdefault(op.get("device_id") if isinstance(op, dict) else None, []).append(op)
+    acks = {}
+    for replica, ops in by_replica.items():
+        acks[replica] = server.acked(conn, server.replica_of(conn, peer, replica))
+        for start in range(0, len(ops), protocol.MAX_BATCH_OPS):
+            answer = server.push(conn, peer, ops[start : start + protocol.MAX_BATCH_OPS], replica=replica)
+            acks[replica] = answer["acked"]
+    writer = replicas[-1]
     store = BlobDir(blob_root)
     stored = []
     for sha, content in blobs.items():
@@ -167,7 +200,7 @@ def import_at_central(
     cursor = int(manifest.get("cursor", 0))
     reply_ops = []
     while True:
-        page = server.pull(conn, peer, cursor, protocol.MAX_PAGE)
+        page = server.pull(conn, peer, cursor, protocol.MAX_PAGE, replica=writer)
         reply_ops.extend(page["ops"])
         cursor = page["cursor"]
         if not page["more"]:
@@ -189,7 +222,8 @@ def import_at_central(
         "kind": "reply",
         "from": journal.device_id(conn),
         "to": peer.device_id,
-        "acked": answer["acked"],
+        "acked": acks[writer],
+        "acks": acks,
         "cursor": cursor,
         "ops": reply_ops,
         "blobs": reply_blobs,
@@ -198,4 +232,4 @@ def import_at_central(
     with journal.transaction(conn):
         key = keys.replica_key(conn)
     _write(Path(reply_path), reply, key, store)
-    return {"applied_up_to": answer["acked"], "sent_back": len(reply_ops), "blobs": len(stored)}
+    return {"applied_up_to": acks[writer], "sent_back": len(reply_ops), "blobs": len(stored)}

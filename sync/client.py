@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import httpx
@@ -135,13 +136,13 @@ class Client:
 
     # -- transport ---------------------------------------------------------------
 
-    def _headers(self, extra=None) -> dict:
+    def _headers(self, extra=None, token: str | None = None) -> dict:
         headers = {
             protocol.HEADER_VERSION: str(protocol.VERSION),
             protocol.HEADER_CLOCK: str(time.time_ns() // 1_000_000),
             protocol.HEADER_APP: self.app_version,
         }
-        token = journal.replica_value(self.conn, "sync_token")
+        token = token or journal.replica_value(self.conn, "sync_token")
         if token:
             headers["Authorization"] = f"Bearer {token}"
         headers.update(extra or {})
@@ -157,8 +158,11 @@ class Client:
         params=None,
         headers=None,
         retries: int = RETRIES,
+        token: str | None = None,
     ) -> httpx.Response:
         """One API call, retried on cuts and overload; problems become errors.
+
+        ``token`` saves reading the device token from the database (a helper thread must not).
 
         :raises Unreachable: the connection kept failing.
         """
@@ -174,7 +178,7 @@ class Client:
                     protocol.PREFIX + path,
                     content=content,
                     params=params,
-                    headers=self._headers(extra),
+                    headers=self._headers(extra, token),
                 )
                 response.read()
             except httpx.TransportError as error:
@@ -230,6 +234,7 @@ class Client:
             journal.set_replica_value(self.conn, "sync_server", server_url)
             journal.set_replica_value(self.conn, "pull_cursor", "0")
             journal.set_replica_value(self.conn, "pushed_dseq", "0")
+            journal.set_replica_value(self.conn, "sync_device_id", journal.device_id(self.conn))
         return answer
 
     # -- records -----------------------------------------------------------------------
@@ -245,13 +250,30 @@ class Client:
     def push(self, batch: int | None = None) -> int:
         """Send every op of this device the server has not acknowledged; returns how many.
 
-        Batches halve each time a connection is cut and grow back after a success, so a
-        poor link still carries them.
+        A replica restored from a backup writes under a new journal id (``journal.fork``):
+        it first claims its ids with its token, then pushes the ops of each id it ever
+        wrote as. Batches halve each time a connection is cut and grow back after a
+        success, so a poor link still carries them.
         """
-        batch = batch or self.max_batch
-        device = journal.device_id(self.conn)
         state = self.call("GET", "/state")
-        pushed = int(state.get("acked", 0))
+        enrolled = str(state.get("device_id", ""))
+        current = journal.device_id(self.conn)
+        sent = 0
+        for replica in journal.replica_ids(self.conn):
+            if replica == enrolled:
+                acked = int(state.get("acked", 0))
+            else:
+                self.claim(replica)
+                acked = int(self.call("GET", "/state", params={"replica": replica})["acked"])
+            sent += self._push_ops(replica, acked, batch or self.max_batch, replica == current)
+        self.summary.sent += sent
+        return sent
+
+    def claim(self, replica: str) -> None:
+        """Tell central this enrolled device also writes as journal id ``replica``."""
+        self.call("POST", "/replicas", body={"replica_id": replica})
+
+    def _push_ops(self, device: str, pushed: int, batch: int, current: bool) -> int:
         stalled = 0
         sent = 0
         while True:
@@ -279,41 +301,68 @@ class Client:
             sent += acked - pushed
             pushed = acked
             with journal.transaction(self.conn):
-                journal.set_replica_value(self.conn, "pushed_dseq", str(pushed))
+                journal.set_replica_value(
+                    self.conn, "pushed_dseq" if current else f"pushed_dseq:{device}", str(pushed)
+                )
             self.progress("push", sent=sent)
-        self.summary.sent += sent
         return sent
 
     def pull(self, page: int | None = None) -> int:
-        """Fetch and merge every op in scope after the cursor, one committed page at a time."""
+        """Fetch and merge every op in scope after the cursor, one committed page at a time.
+
+        The next page is fetched (in a helper thread, over HTTP only) while this one is
+        merged; a page whose fetch failed is asked for again from the last committed cursor.
+        """
         page = page or self.max_page
         top = page
         received = 0
-        while True:
-            cursor = int(journal.replica_value(self.conn, "pull_cursor", "0") or 0)
-            try:
-                answer = self.call("GET", "/ops", params={"after": cursor, "limit": page}, retries=1)
-            except Unreachable:
-                page = self._cut(page)
-                continue
-            self.cuts = 0
-            page = min(page * 2, top)
-            ops = answer.get("ops", [])
-            with journal.transaction(self.conn):
-                batch = []
-                for op in ops:
-                    if op.get("tbl") not in journal.SYNCED:
-                        # A table of a newer FieldKit: keep the op for when this one is updated.
-                        received += merge.apply_batch(self.conn, batch) + merge.store_op(self.conn, op)
-                        batch = []
-                        continue
-                    batch.append(protocol.validate_op(op) | {"server_seq": op.get("server_seq")})
-                received += merge.apply_batch(self.conn, batch)
-                journal.set_replica_value(self.conn, "pull_cursor", str(int(answer["cursor"])))
-            self.progress("pull", received=received)
-            if not answer.get("more"):
-                break
+        cursor = int(journal.replica_value(self.conn, "pull_cursor", "0") or 0)
+        token = journal.replica_value(self.conn, "sync_token")
+        replica = journal.device_id(self.conn)
+        if replica == (journal.replica_value(self.conn, "sync_device_id") or replica):
+            replica = None  # the id the device enrolled as: the server's default
+        else:
+            self.claim(replica)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fieldkit-pull") as fetcher:
+            ahead = None
+            while True:
+                try:
+                    answer = ahead.result() if ahead else self._fetch_page(cursor, page, token, replica)
+                except Unreachable:
+                    ahead = None
+                    page = self._cut(page)
+                    continue
+                ahead = None
+                self.cuts = 0
+                page = min(page * 2, top)
+                if answer.get("more"):
+                    ahead = fetcher.submit(self._fetch_page, int(answer["cursor"]), page, token, replica)
+                received += self._merge_page(answer)
+                cursor = int(answer["cursor"])
+                self.progress("pull", received=received)
+                if not answer.get("more"):
+                    break
         self.summary.received += received
+        return received
+
+    def _fetch_page(self, cursor: int, page: int, token: str | None, replica: str | None) -> dict:
+        params = {"after": cursor, "limit": page} | ({"replica": replica} if replica else {})
+        return self.call("GET", "/ops", params=params, retries=1, token=token)
+
+    def _merge_page(self, answer: dict) -> int:
+        """Merge one page of ops and move the cursor past it, in one transaction."""
+        received = 0
+        with journal.transaction(self.conn):
+            batch = []
+            for op in answer.get("ops", []):
+                if op.get("tbl") not in journal.SYNCED:
+                    # A table of a newer FieldKit: keep the op for when this one is updated.
+                    received += merge.apply_batch(self.conn, batch) + merge.store_op(self.conn, op)
+                    batch = []
+                    continue
+                batch.append(protocol.validate_op(op) | {"server_seq": op.get("server_seq")})
+            received += merge.apply_batch(self.conn, batch)
+            journal.set_replica_value(self.conn, "pull_cursor", str(int(answer["cursor"])))
         return received
 
     # -- attachments ------------------------------------------------------------------

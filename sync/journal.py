@@ -132,6 +132,51 @@ def device_id(conn) -> str:
     return replica_value(conn, "device_id")
 
 
+def replica_ids(conn) -> list[str]:
+    """Every journal id this replica has written ops as, oldest first; the last is current."""
+    history = json.loads(replica_value(conn, "replica_ids", "[]") or "[]")
+    current = device_id(conn)
+    return [*[i for i in history if i != current], current]
+
+
+def fork(conn) -> str:
+    """Continue this replica's journal under a new device id; returns it.
+
+    For a database restored from a backup: its ``dseq`` is where it was when the backup was
+    made, but the device went on writing ops after that (and may have sent them), so the
+    next op under the old id would take an ``(device_id, dseq)`` that already names another
+    op; central would take it for a duplicate and drop it. Why forking never reuses an op
+    id and never loses an op:
+
+    - a new id is 64 random bits no replica has written as, and its ``dseq`` starts at 0,
+      so every op written from now on has an id never used before;
+    - the old id is never written again (only :func:`_next_op` writes ops, and it uses
+      the current id), so its sequence stays exactly the ops it had;
+    - ops of the old id in the backup and not yet sent are still in ``sync_ops`` and are
+      pushed under the old id (the client pushes every id of :func:`replica_ids`); those
+      central already holds are skipped as the duplicates they truly are;
+    - ops written after the backup and sent before the restore come back by pull, which
+      only leaves out ops of the *current* id;
+    - the restored replica keeps its enrolment: the client claims the new id with its
+      token before pushing (``sync.server.claim_replica``).
+
+    The id the device enrolled as is remembered (``sync_device_id``) for bundles. Must run
+    inside the caller's transaction.
+    """
+    old = device_id(conn)
+    history = replica_ids(conn)
+    if replica_value(conn, "sync_token") and not replica_value(conn, "sync_device_id"):
+        set_replica_value(conn, "sync_device_id", old)
+    new = new_device_id()
+    set_replica_value(conn, "replica_ids", json.dumps([*history, new]))
+    set_replica_value(conn, "device_id", new)
+    set_replica_value(conn, "dseq", "0")
+    # What the restored file says was pushed is about the old id.
+    set_replica_value(conn, f"pushed_dseq:{old}", replica_value(conn, "pushed_dseq", "0") or "0")
+    set_replica_value(conn, "pushed_dseq", "0")
+    return new
+
+
 def field_dots(conn, table: str, row_id: str) -> dict[str, str]:
     """The dot of every field of a row (the ``"*"`` entry covers fields not listed)."""
     row = conn.execute("SELECT dots FROM sync_rows WHERE tbl = ? AND row_id = ?", (table, row_id)).fetchone()

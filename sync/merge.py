@@ -216,7 +216,7 @@ def _insert_new(conn, ops: list[dict]) -> int:
                 op["tbl"],
                 op["row_id"],
                 json.dumps(op["fields"], ensure_ascii=False, sort_keys=True),
-                json.dumps(op["base"], sort_keys=True),
+                json.dumps(op["base"], sort_keys=True) if op["base"] else "{}",
                 op["hlc"],
                 op.get("author", ""),
                 op.get("server_seq"),

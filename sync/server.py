@@ -7,7 +7,15 @@ Tables (on every replica; only central fills them):
 
 - ``sync_acks``   per device, the highest dseq applied without a gap;
 - ``sync_held``   ops that arrived after a gap, waiting for the missing ones;
-- ``sync_scope``  per synced row, the org and country it belongs to (fixed at create).
+- ``sync_scope``  per synced row, the org and country it belongs to (fixed at create);
+- ``sync_replica_owners``  journal ids an enrolled device writes as besides its own (forks).
+
+A device's journal writes ops as ``(device_id, dseq)``. Restoring an older backup rewinds
+``dseq``, so the restored replica must never write under that id again: it *forks*, taking a
+new journal id (:func:`sync.journal.fork`), and claims it here with its own token
+(:func:`claim_replica`). From then on the token may push ops of, and read acks for, either
+id; an id that is another device's (enrolled, claimed, or already written here) is refused,
+so no token can push ops in another device's name.
 """
 
 from __future__ import annotations
@@ -29,6 +37,8 @@ SCHEMA = (
     "country TEXT NOT NULL, PRIMARY KEY (tbl, row_id)) WITHOUT ROWID",
     # On devices: blobs the server confirmed it holds, so "photos waiting" is one query.
     "CREATE TABLE IF NOT EXISTS sync_blobs_sent (sha256 TEXT PRIMARY KEY) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS sync_replica_owners (replica_id TEXT PRIMARY KEY, device_id TEXT NOT NULL, "
+    "claimed_at TEXT NOT NULL) WITHOUT ROWID",
 )
 
 #: Only central numbers ops: every op it stores, pushed or written there, gets the next
@@ -105,9 +115,62 @@ def acked(conn, device_id: str) -> int:
     return row[0] if row else 0
 
 
+def owns(conn, peer: Peer, replica_id: str) -> bool:
+    """Whether the enrolled device ``peer`` writes ops as ``replica_id`` (its own id or a fork)."""
+    if replica_id == peer.device_id:
+        return True
+    row = conn.execute(
+        "SELECT device_id FROM sync_replica_owners WHERE replica_id = ?", (replica_id,)
+    ).fetchone()
+    return row is not None and row[0] == peer.device_id
+
+
+def replica_of(conn, peer: Peer, replica_id: str | None) -> str:
+    """The journal id a request speaks for: ``replica_id`` if ``peer`` owns it, else refused.
+
+    :raises Forbidden: the id is not this device's.
+    """
+    if replica_id is None or replica_id == "":
+        return peer.device_id
+    if not owns(conn, peer, replica_id):
+        raise Forbidden("this device does not write as that journal id")
+    return replica_id
+
+
+def claim_replica(conn, peer: Peer, replica_id: str) -> None:
+    """Record that ``peer`` also writes as ``replica_id`` (a fork of its journal); idempotent.
+
+    Refused for an id that is, or ever was, anyone else's: an enrolled device, another
+    device's fork, or an id with ops, acks or held ops here. Fork ids are 64 random bits
+    made on the device, so only a forger ever meets the refusal.
+
+    :raises Forbidden: the id belongs to someone else.
+    :raises ProtocolError: not a device id.
+    """
+    if not isinstance(replica_id, str) or not protocol.DEVICE.match(replica_id):
+        raise ProtocolError("bad replica id")
+    with transaction(conn):
+        if owns(conn, peer, replica_id):
+            return
+        taken = conn.execute(
+            "SELECT 1 FROM sync_replica_owners WHERE replica_id = ?1 "
+            "UNION ALL SELECT 1 FROM central_devices WHERE device_id = ?1 "
+            "UNION ALL SELECT 1 FROM sync_acks WHERE device_id = ?1 "
+            "UNION ALL SELECT 1 FROM sync_held WHERE device_id = ?1 "
+            "UNION ALL SELECT 1 FROM sync_ops WHERE device_id = ?1 "
+            "UNION ALL SELECT 1 FROM sync_replica WHERE key = 'device_id' AND value = ?1 LIMIT 1",
+            (replica_id,),
+        ).fetchone()
+        if taken:
+            raise Forbidden("that journal id belongs to another device")
+        conn.execute(
+            "INSERT INTO sync_replica_owners (replica_id, device_id, claimed_at) "
+            "VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
+            (replica_id, peer.device_id),
+        )
+
+
 def _authorise(conn, peer: Peer, op: dict) -> None:
-    if op["device_id"] != peer.device_id:
-        raise Forbidden("an op names another device")
     fields = op["fields"]
     if op["kind"] == "create":
         org = fields.get("org", "")
@@ -138,8 +201,19 @@ def _authorise(conn, peer: Peer, op: dict) -> None:
         raise Forbidden(f"{op['tbl']} {op['row_id']}: cannot move a record out of this device's scope")
 
 
-def push(conn, peer: Peer, ops: list, *, now_ms: int | None = None, stats: dict | None = None) -> dict:
+def push(
+    conn,
+    peer: Peer,
+    ops: list,
+    *,
+    now_ms: int | None = None,
+    stats: dict | None = None,
+    replica: str | None = None,
+) -> dict:
     """Apply a batch of a device's ops exactly once, in dseq order, holding gaps.
+
+    Every op must be of one journal id, ``replica`` (default: the device's own id), which
+    the device must own (its id or a fork it claimed).
 
     Algorithm: in one transaction, each op whose dseq is the next after the device's acked
     dseq is authorised, merged and numbered; ops beyond a gap are held; held ops are drained
@@ -155,15 +229,16 @@ def push(conn, peer: Peer, ops: list, *, now_ms: int | None = None, stats: dict 
     if len(ops) > protocol.MAX_BATCH_OPS:
         raise TooLarge(f"a batch may carry at most {protocol.MAX_BATCH_OPS} ops")
     checked = [protocol.validate_op(op) for op in ops]
+    replica = replica_of(conn, peer, replica)
     for op in checked:
-        if op["device_id"] != peer.device_id:
+        if op["device_id"] != replica:
             raise Forbidden("an op names another device")
     now_ms = now_ms if now_ms is not None else time.time_ns() // 1_000_000
     implausible = 0
     stats = stats if stats is not None else {}
     with transaction(conn):
-        high = acked(conn, peer.device_id)
-        holding = _holding(conn, peer.device_id)
+        high = acked(conn, replica)
+        holding = _holding(conn, replica)
         ready: list[dict] = []
         for op in sorted({op["dseq"]: op for op in checked}.values(), key=lambda o: o["dseq"]):
             if op["dseq"] <= high:
@@ -172,8 +247,8 @@ def push(conn, peer: Peer, ops: list, *, now_ms: int | None = None, stats: dict 
                 ready.append(_authorised(conn, peer, op))
                 high += 1
                 if holding:
-                    high = _drain(conn, peer, high, ready)
-                    holding = _holding(conn, peer.device_id)
+                    high = _drain(conn, peer, replica, high, ready)
+                    holding = _holding(conn, replica)
             else:
                 holding = True
                 conn.execute(
@@ -187,11 +262,9 @@ def push(conn, peer: Peer, ops: list, *, now_ms: int | None = None, stats: dict 
         conn.execute(
             "INSERT INTO sync_acks (device_id, acked) VALUES (?, ?) "
             "ON CONFLICT (device_id) DO UPDATE SET acked = excluded.acked",
-            (peer.device_id, high),
+            (replica, high),
         )
-        held = conn.execute(
-            "SELECT COUNT(*) FROM sync_held WHERE device_id = ?", (peer.device_id,)
-        ).fetchone()[0]
+        held = conn.execute("SELECT COUNT(*) FROM sync_held WHERE device_id = ?", (replica,)).fetchone()[0]
     stats["implausible"] = stats.get("implausible", 0) + implausible
     return {
         "acked": high,
@@ -212,30 +285,34 @@ def _authorised(conn, peer: Peer, op: dict) -> dict:
     return dict(op, server_seq=None)
 
 
-def _drain(conn, peer: Peer, high: int, ready: list[dict]) -> int:
+def _drain(conn, peer: Peer, replica: str, high: int, ready: list[dict]) -> int:
     while True:
         row = conn.execute(
-            "SELECT op FROM sync_held WHERE device_id = ? AND dseq = ?", (peer.device_id, high + 1)
+            "SELECT op FROM sync_held WHERE device_id = ? AND dseq = ?", (replica, high + 1)
         ).fetchone()
         if row is None:
             return high
         ready.append(_authorised(conn, peer, json.loads(row[0])))
-        conn.execute("DELETE FROM sync_held WHERE device_id = ? AND dseq = ?", (peer.device_id, high + 1))
+        conn.execute("DELETE FROM sync_held WHERE device_id = ? AND dseq = ?", (replica, high + 1))
         high += 1
 
 
-def pull(conn, peer: Peer, cursor: int, limit: int = 1000) -> dict:
+def pull(conn, peer: Peer, cursor: int, limit: int = 1000, *, replica: str | None = None) -> dict:
     """One page of ops in the peer's scope after ``cursor`` (by server_seq), not its own.
 
-    The answer's ``cursor`` is where the next page starts; ``more`` says whether one exists.
+    "Its own" are the ops of the journal id the replica writes as now (``replica``, default
+    the device's id): a replica restored from a backup gets back, from its older ids, the
+    ops made after that backup. The answer's ``cursor`` is where the next page starts;
+    ``more`` says whether one exists.
     """
+    own = replica_of(conn, peer, replica)
     limit = max(1, min(int(limit), protocol.MAX_PAGE))
     columns = ", ".join(f"o.{c.strip()}" for c in OP_COLUMNS.split(","))
     rows = conn.execute(
         f"SELECT {columns} FROM sync_ops o JOIN sync_scope s ON s.tbl = o.tbl AND s.row_id = o.row_id "
         "WHERE o.server_seq > ? AND o.device_id != ? AND (? = '*' OR s.country = ?) "
         "AND (? = '*' OR s.org = ?) ORDER BY o.server_seq LIMIT ?",
-        (cursor, peer.device_id, peer.country, peer.country, peer.org, peer.org, limit + 1),
+        (cursor, own, peer.country, peer.country, peer.org, peer.org, limit + 1),
     ).fetchall()
     more = len(rows) > limit
     rows = rows[:limit]

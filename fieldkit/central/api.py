@@ -121,7 +121,7 @@ def state():
     return _json(
         {
             "device_id": g.peer.device_id,
-            "acked": server.acked(conn, g.peer.device_id),
+            "acked": server.acked(conn, server.replica_of(conn, g.peer, request.args.get("replica"))),
             "org": g.peer.org,
             "country": g.peer.country,
         }
@@ -131,10 +131,10 @@ def state():
 @bp.post("/push")
 def push():
     body = _body()
-    if not isinstance(body, dict) or body.get("device_id") != g.peer.device_id:
+    if not isinstance(body, dict) or not isinstance(body.get("device_id"), str):
         raise Forbidden("a push must carry this device's own id")
     stats: dict = {}
-    answer = server.push(get_db(), g.peer, body.get("ops"), stats=stats)
+    answer = server.push(get_db(), g.peer, body.get("ops"), stats=stats, replica=body["device_id"])
     _saw(stats.get("implausible", 0))
     return _json(answer)
 
@@ -146,7 +146,17 @@ def ops():
         limit = int(request.args.get("limit", 1000))
     except ValueError:
         raise ProtocolError("after and limit must be whole numbers") from None
-    return _json(server.pull(get_db(), g.peer, after, limit))
+    return _json(server.pull(get_db(), g.peer, after, limit, replica=request.args.get("replica")))
+
+
+@bp.post("/replicas")
+def claim_replica():
+    """This enrolled device also writes as another journal id (it was restored from a backup)."""
+    body = _body()
+    if not isinstance(body, dict):
+        raise ProtocolError("a claim must be an object")
+    server.claim_replica(get_db(), g.peer, body.get("replica_id"))
+    return _json({"replica_id": body["replica_id"], "device_id": g.peer.device_id})
 
 
 def _blobs() -> BlobDir:
