@@ -454,3 +454,15 @@ def m02_sync(conn):
         );
         """,
     )
+
+
+@migration
+def m06_central_scope(conn):
+    """Central (issue 6): a country team's lists read their own country's slice in order."""
+    run_script(
+        conn,
+        """
+        CREATE INDEX IF NOT EXISTS issues_country ON issues (deleted, country, updated_at DESC);
+        CREATE INDEX IF NOT EXISTS meetings_country ON meetings (deleted, country, held_on DESC, starts_at DESC);
+        """,
+    )

@@ -37,12 +37,8 @@ def init_app(app) -> None:
     from . import admin, api
 
     prepare(app.config["DATABASE"])
-    # Central is reached from anywhere by country teams and devices: the hub's PIN gate (for
-    # phones on a laptop's Wi-Fi) gives way to country-team accounts and device tokens.
-    from .. import hub
-
-    funcs = app.before_request_funcs.get(None, [])
-    app.before_request_funcs[None] = [f for f in funcs if f is not hub.gate]
+    # The hub's PIN gate stands aside by itself in this role (hub.gate); accounts and device
+    # tokens guard central instead, and every page shows only the account's scope (scope.py).
     csrf.exempt(api.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(admin.bp)

@@ -7,6 +7,7 @@ import io
 
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 
+from .. import scope
 from ..db import get_db
 from ..i18n import gettext as _
 from ..records import COUNTRIES
@@ -57,7 +58,7 @@ def logout():
 
 
 def _country() -> str:
-    return session.get("central_country", "*")
+    return scope.current() or "*"
 
 
 @bp.get("/")

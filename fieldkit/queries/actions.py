@@ -11,7 +11,7 @@ from sync import journal
 from sync.ids import uuid7
 
 from ..db import transaction
-from . import tokens
+from . import in_country, tokens
 from .issues import now_iso
 
 ACTION_COLUMNS = (
@@ -68,35 +68,42 @@ def set_status(conn, action_id: str, status: str, *, author: str = "", today: da
         )
 
 
-def _issue_join() -> str:
-    return "LEFT JOIN issues i ON i.id = a.issue_id"
+def _issue_join(country: str | None = None) -> tuple[str, list]:
+    # An issue outside the scope is not named (its ref and title stay empty).
+    scope, scope_params = in_country("i", country)
+    return f"LEFT JOIN issues i ON i.id = a.issue_id{scope}", scope_params
 
 
-def for_meeting(conn, meeting_id: str) -> list[dict]:
+def for_meeting(conn, meeting_id: str, *, country: str | None = None) -> list[dict]:
     """A meeting's action items in the order they were added, with the linked issue's ref."""
+    join, join_params = _issue_join(country)
     rows = conn.execute(
         f"SELECT {ACTION_COLUMNS}, i.ref AS issue_ref, i.title AS issue_title, i.language AS issue_language "
-        f"FROM meeting_actions a {_issue_join()} "
+        f"FROM meeting_actions a {join} "
         "WHERE a.meeting_id = ? AND a.deleted = 0 ORDER BY a.created_at, a.id",
-        (meeting_id,),
+        (*join_params, meeting_id),
     ).fetchall()
     return [dict(r) for r in rows]
 
 
-def for_issue(conn, issue_id: str) -> list[dict]:
-    """Action items linked to an issue, with the meeting that agreed them."""
+def for_issue(conn, issue_id: str, *, country: str | None = None) -> list[dict]:
+    """Action items linked to an issue, with the meeting that agreed them (within ``country``)."""
+    scope, scope_params = in_country("m", country)
     rows = conn.execute(
         f"SELECT {ACTION_COLUMNS}, m.title AS meeting_title, m.held_on, m.language AS meeting_language "
         "FROM meeting_actions a JOIN meetings m ON m.id = a.meeting_id "
-        "WHERE a.issue_id = ? AND a.deleted = 0 AND m.deleted = 0 "
+        f"WHERE a.issue_id = ? AND a.deleted = 0 AND m.deleted = 0{scope} "
         "ORDER BY a.status != 'open', a.due_on IS NULL, a.due_on, a.created_at",
-        (issue_id,),
+        (issue_id, *scope_params),
     ).fetchall()
     return [dict(r) for r in rows]
 
 
-def due_soon(conn, *, today: date, days: int = 7, limit: int = 20) -> tuple[list[dict], int]:
-    """Open action items overdue or due within ``days``, across meetings, oldest due first.
+def due_soon(
+    conn, *, today: date, days: int = 7, limit: int = 20, country: str | None = None
+) -> tuple[list[dict], int]:
+    """Open action items overdue or due within ``days``, across meetings (of ``country`` if
+    given), oldest due first.
 
     Returns one page of items and how many there are in all. Both read the partial index on
     (status, deleted, due_on) in order: the page stops after ``limit`` rows, and the count is
@@ -104,23 +111,26 @@ def due_soon(conn, *, today: date, days: int = 7, limit: int = 20) -> tuple[list
     which are few), so neither visits thousands of meeting rows.
     """
     horizon = (today + timedelta(days=days)).isoformat()
-    due = "a.status = 'open' AND a.deleted = 0 AND a.due_on IS NOT NULL AND a.due_on <= ?"
+    scope, scope_params = in_country("a", country)
+    due = f"a.status = 'open' AND a.deleted = 0 AND a.due_on IS NOT NULL AND a.due_on <= ?{scope}"
+    due_params = (horizon, *scope_params)
+    join, join_params = _issue_join(country)
     rows = conn.execute(
         f"SELECT {ACTION_COLUMNS}, m.title AS meeting_title, m.language AS meeting_language, "
         "i.ref AS issue_ref, i.title AS issue_title "
         "FROM meeting_actions a INDEXED BY meeting_actions_due "
-        f"JOIN meetings m ON m.id = a.meeting_id {_issue_join()} "
+        f"JOIN meetings m ON m.id = a.meeting_id {join} "
         f"WHERE {due} AND m.deleted = 0 ORDER BY a.due_on LIMIT ?",
-        (horizon, limit),
+        (*join_params, *due_params, limit),
     ).fetchall()
     total = conn.execute(
-        f"SELECT COUNT(*) FROM meeting_actions a INDEXED BY meeting_actions_due WHERE {due}", (horizon,)
+        f"SELECT COUNT(*) FROM meeting_actions a INDEXED BY meeting_actions_due WHERE {due}", due_params
     ).fetchone()[0]
     total -= conn.execute(
         "SELECT COUNT(*) FROM meetings m INDEXED BY meetings_held "
         "CROSS JOIN meeting_actions a INDEXED BY meeting_actions_meeting ON a.meeting_id = m.id "
         f"WHERE m.deleted = 1 AND {due}",
-        (horizon,),
+        due_params,
     ).fetchone()[0]
     items = [dict(r) for r in rows]
     for item in items:

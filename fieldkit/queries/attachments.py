@@ -6,11 +6,13 @@ from sync import journal
 from sync.ids import uuid7
 
 from ..db import transaction
+from . import in_country
 from .issues import now_iso
 
 
-def add_attachments(conn, issue: dict, files: list[dict], *, event_id: str | None = None,
-                    author: str = "") -> list[str]:
+def add_attachments(
+    conn, issue: dict, files: list[dict], *, event_id: str | None = None, author: str = ""
+) -> list[str]:
     """Record stored files as attachments of an issue (and optionally one of its events)."""
     ids = []
     with transaction(conn):
@@ -43,8 +45,10 @@ def for_issue(conn, issue_id: str) -> list[dict]:
     return [dict(r) for r in rows]
 
 
-def by_sha(conn, sha256: str) -> dict | None:
+def by_sha(conn, sha256: str, *, country: str | None = None) -> dict | None:
+    """The metadata of a stored file attached to some issue (of ``country`` if given), or None."""
+    scope, scope_params = in_country("attachments", country)
     row = conn.execute(
-        "SELECT * FROM attachments WHERE sha256 = ? AND deleted = 0 LIMIT 1", (sha256,)
+        f"SELECT * FROM attachments WHERE sha256 = ? AND deleted = 0{scope} LIMIT 1", (sha256, *scope_params)
     ).fetchone()
     return dict(row) if row else None

@@ -10,7 +10,7 @@ from sync.ids import uuid7
 
 from ..db import transaction
 from ..records import CLOSED_STATUSES
-from . import text_translations, tokens
+from . import in_country, text_translations, tokens
 
 SORTS = {
     "updated": "i.updated_at DESC",
@@ -127,9 +127,10 @@ def _as_dict(row) -> dict:
     return item
 
 
-def get_issue(conn, issue_id: str) -> dict | None:
-    """One issue (deleted or not) with its tags decoded, or None."""
-    row = conn.execute("SELECT * FROM issues WHERE id = ?", (issue_id,)).fetchone()
+def get_issue(conn, issue_id: str, *, country: str | None = None) -> dict | None:
+    """One issue (deleted or not) with its tags decoded, or None (also when outside ``country``)."""
+    scope, scope_params = in_country("issues", country)
+    row = conn.execute(f"SELECT * FROM issues WHERE id = ?{scope}", (issue_id, *scope_params)).fetchone()
     return _as_dict(row) if row else None
 
 
@@ -163,8 +164,11 @@ def fts_query(text: str) -> str:
     return text_translations.fts_query(text)  # NFC-normalised like the stored text
 
 
-def _where(filters: dict, today: date) -> tuple[list[str], list]:
+def _where(filters: dict, today: date, country: str | None = None) -> tuple[list[str], list]:
     clauses, params = ["i.deleted = ?"], [1 if filters.get("deleted") else 0]
+    if country is not None:
+        clauses.append("i.country = ?")
+        params.append(country)
     for name in ("status", "sector", "district", "community"):
         if filters.get(name):
             clauses.append(f"i.{name} = ?")
@@ -200,7 +204,7 @@ class Total(int):
 NARROW_INDEXES = ("issues_community", "issues_district", "issues_due")
 
 
-def _index_for(filters: dict, sort: str) -> str | None:
+def _index_for(filters: dict, sort: str, country: str | None = None) -> str | None:
     """The index a list should read, so its cost stays bounded without table statistics.
 
     A narrow filter (a community, a district, overdue commitments: a few percent of the
@@ -217,7 +221,8 @@ def _index_for(filters: dict, sort: str) -> str | None:
         for name in ("status", "sector", "severity"):
             if filters.get(name):
                 return f"issues_{name}"
-        return "issues_updated"
+        # At central, a country team's list reads its own country's slice of the order.
+        return "issues_updated" if country is None else "issues_country"
     return {"severity": "issues_severity", "observed": "issues_observed", "title": "issues_title"}[sort]
 
 
@@ -229,17 +234,18 @@ def list_issues(
     page: int = 1,
     page_size: int = 25,
     today: date | None = None,
+    country: str | None = None,
 ) -> tuple[list[dict], Total]:
-    """One page of issues matching the filters, and how many match.
+    """One page of issues matching the filters (within ``country`` if given), and how many match.
 
     The count is exact up to :data:`COUNT_LIMIT` issues past the page's start; above that,
     the returned :class:`Total` has ``more`` set and says "more than" (start + limit).
     """
-    clauses, params = _where(filters, today or date.today())
+    clauses, params = _where(filters, today or date.today(), country)
     where = " AND ".join(clauses)
     sort = sort if sort in SORTS else "updated"
     offset = (max(page, 1) - 1) * page_size
-    index = _index_for(filters, sort)
+    index = _index_for(filters, sort, country)
     searching = any(".rowid IN" in clause for clause in clauses)
 
     def count(hint: str) -> int:
@@ -266,13 +272,20 @@ def list_issues(
     return [dict(r) for r in rows], total
 
 
-def places(conn, column: str) -> list[str]:
-    """Distinct districts or communities in use, for filter choices.
+def places(conn, column: str, *, country: str | None = None) -> list[str]:
+    """Distinct districts or communities in use (within ``country`` if given), for filter choices.
 
     Hops from one value to the next through the column's index (a few reads per place)
     rather than reading every issue.
     """
     assert column in {"district", "community"}
+    if country is not None:
+        rows = conn.execute(
+            f"SELECT DISTINCT {column} FROM issues INDEXED BY issues_country "
+            f"WHERE deleted = 0 AND country = ? AND {column} > '' ORDER BY 1 LIMIT 500",
+            (country,),
+        ).fetchall()
+        return [r[0] for r in rows]
     rows = conn.execute(
         f"""
         WITH RECURSIVE found (value) AS (
@@ -289,27 +302,32 @@ def places(conn, column: str) -> list[str]:
     return [r[0] for r in rows]
 
 
-def attention(conn, *, today: date, no_response_days: int, limit: int = 10) -> dict:
-    """What needs following up: commitments past due, open issues with no response for N days."""
+def attention(
+    conn, *, today: date, no_response_days: int, limit: int = 10, country: str | None = None
+) -> dict:
+    """What needs following up (within ``country`` if given): commitments past due, open issues
+    with no response for N days, and the latest changes."""
     closed = ", ".join("?" for _ in CLOSED_STATUSES)
+    scope, scope_params = in_country("i", country)
+    by_update = "issues_updated" if country is None else "issues_country"
     overdue = conn.execute(
         f"SELECT {LIST_COLUMNS} FROM issues i INDEXED BY issues_due "
-        "WHERE i.deleted = 0 AND i.commitment_due_on < ? "
+        f"WHERE i.deleted = 0 AND i.commitment_due_on < ?{scope} "
         f"AND i.status NOT IN ({closed}) ORDER BY i.commitment_due_on LIMIT ?",
-        (today.isoformat(), *CLOSED_STATUSES, limit),
+        (today.isoformat(), *scope_params, *CLOSED_STATUSES, limit),
     ).fetchall()
     cutoff = (today - timedelta(days=no_response_days)).isoformat()
     silent = conn.execute(
-        f"SELECT {LIST_COLUMNS} FROM issues i INDEXED BY issues_updated "
-        f"WHERE i.deleted = 0 AND i.status NOT IN ({closed}) "
+        f"SELECT {LIST_COLUMNS} FROM issues i INDEXED BY {by_update} "
+        f"WHERE i.deleted = 0{scope} AND i.status NOT IN ({closed}) "
         "AND COALESCE(i.last_response_on, substr(i.created_at, 1, 10)) < ? "
         "ORDER BY i.updated_at ASC LIMIT ?",
-        (*CLOSED_STATUSES, cutoff, limit),
+        (*scope_params, *CLOSED_STATUSES, cutoff, limit),
     ).fetchall()
     recent = conn.execute(
-        f"SELECT {LIST_COLUMNS} FROM issues i INDEXED BY issues_updated WHERE i.deleted = 0 "
+        f"SELECT {LIST_COLUMNS} FROM issues i INDEXED BY {by_update} WHERE i.deleted = 0{scope} "
         "ORDER BY i.updated_at DESC LIMIT ?",
-        (limit,),
+        (*scope_params, limit),
     ).fetchall()
     return {
         "overdue": [dict(r) for r in overdue],

@@ -9,7 +9,7 @@ from sync import journal
 from sync.ids import uuid7
 
 from ..db import transaction
-from . import text_translations, tokens
+from . import in_country, text_translations, tokens
 from .issues import fts_query, now_iso
 
 LIST_COLUMNS = (
@@ -51,9 +51,10 @@ def create_meeting(
         return meeting_id
 
 
-def get_meeting(conn, meeting_id: str) -> dict | None:
-    """One meeting (deleted or not), or None."""
-    row = conn.execute("SELECT * FROM meetings WHERE id = ?", (meeting_id,)).fetchone()
+def get_meeting(conn, meeting_id: str, *, country: str | None = None) -> dict | None:
+    """One meeting (deleted or not), or None (also when outside ``country``)."""
+    scope, scope_params = in_country("meetings", country)
+    row = conn.execute(f"SELECT * FROM meetings WHERE id = ?{scope}", (meeting_id, *scope_params)).fetchone()
     return dict(row) if row else None
 
 
@@ -81,8 +82,11 @@ def restore_meeting(conn, meeting_id: str, *, author: str = "") -> None:
         journal.restore(conn, "meetings", meeting_id, author=author)
 
 
-def _where(filters: dict) -> tuple[list[str], list]:
+def _where(filters: dict, country: str | None = None) -> tuple[list[str], list]:
     clauses, params = ["m.deleted = ?"], [1 if filters.get("deleted") else 0]
+    if country is not None:
+        clauses.append("m.country = ?")
+        params.append(country)
     if filters.get("kind"):
         clauses.append("m.kind = ?")
         params.append(filters["kind"])
@@ -97,9 +101,11 @@ def _where(filters: dict) -> tuple[list[str], list]:
     return clauses, params
 
 
-def list_meetings(conn, filters: dict, *, page: int = 1, page_size: int = 25) -> tuple[list[dict], int]:
-    """One page of meetings, most recent first, and how many match in all."""
-    clauses, params = _where(filters)
+def list_meetings(
+    conn, filters: dict, *, page: int = 1, page_size: int = 25, country: str | None = None
+) -> tuple[list[dict], int]:
+    """One page of meetings (within ``country`` if given), most recent first, and how many match."""
+    clauses, params = _where(filters, country)
     where = " AND ".join(clauses)
     total = conn.execute(f"SELECT COUNT(*) FROM meetings m WHERE {where}", params).fetchone()[0]
     rows = conn.execute(
@@ -142,41 +148,44 @@ def link_issue(conn, meeting: dict, values: dict, *, author: str = "", token: st
         return link_id
 
 
-def issues_of(conn, meeting_id: str) -> list[dict]:
+def issues_of(conn, meeting_id: str, *, country: str | None = None) -> list[dict]:
     """The issues discussed at a meeting with their outcomes, in the order they were linked."""
+    scope, scope_params = in_country("i", country)
     rows = conn.execute(
         "SELECT l.id AS link_id, l.outcome, l.note, l.language AS note_language, l.created_at AS linked_at, "
         "i.id, i.ref, i.title, i.status, i.sector, i.severity, i.language, i.community, i.district, "
         "i.commitment_due_on, i.deleted "
         "FROM meeting_issues l JOIN issues i ON i.id = l.issue_id "
-        "WHERE l.meeting_id = ? AND l.deleted = 0 ORDER BY l.created_at, l.id",
-        (meeting_id,),
+        f"WHERE l.meeting_id = ? AND l.deleted = 0{scope} ORDER BY l.created_at, l.id",
+        (meeting_id, *scope_params),
     ).fetchall()
     return [dict(r) for r in rows]
 
 
-def meetings_of(conn, issue_id: str) -> list[dict]:
+def meetings_of(conn, issue_id: str, *, country: str | None = None) -> list[dict]:
     """The meetings where an issue was discussed, most recent first, with the outcome."""
+    scope, scope_params = in_country("m", country)
     rows = conn.execute(
         "SELECT l.outcome, l.note, l.language AS note_language, m.id, m.ref, m.title, m.kind, "
         "m.held_on, m.language FROM meeting_issues l JOIN meetings m ON m.id = l.meeting_id "
-        "WHERE l.issue_id = ? AND l.deleted = 0 AND m.deleted = 0 "
+        f"WHERE l.issue_id = ? AND l.deleted = 0 AND m.deleted = 0{scope} "
         "ORDER BY m.held_on DESC, l.created_at DESC",
-        (issue_id,),
+        (issue_id, *scope_params),
     ).fetchall()
     return [dict(r) for r in rows]
 
 
-def find_issues(conn, text: str, *, limit: int = 8) -> list[dict]:
+def find_issues(conn, text: str, *, limit: int = 8, country: str | None = None) -> list[dict]:
     """Issues to link, for search-as-you-type: words match title, text or place; or an exact ref."""
     query = fts_query(text)
     if not query:
         return []
+    scope, scope_params = in_country("i", country)
     rows = conn.execute(
         "SELECT i.id, i.ref, i.title, i.status, i.language, i.community, i.district FROM issues i "
-        "WHERE i.deleted = 0 AND (i.rowid IN (SELECT rowid FROM issues_fts WHERE issues_fts MATCH ?) "
+        f"WHERE i.deleted = 0{scope} AND (i.rowid IN (SELECT rowid FROM issues_fts WHERE issues_fts MATCH ?) "
         "OR i.ref = ?) ORDER BY i.updated_at DESC LIMIT ?",
-        (query, text.strip().upper(), limit),
+        (*scope_params, query, text.strip().upper(), limit),
     ).fetchall()
     return [dict(r) for r in rows]
 
@@ -222,12 +231,14 @@ def drop_draft(conn, key: str | None) -> None:
             conn.execute("DELETE FROM meeting_drafts WHERE key = ?", (key,))
 
 
-def new_meeting_drafts(conn, *, limit: int = 20) -> list[dict]:
-    """Drafts of meetings never saved yet, newest first, so a crashed session can be resumed."""
+def new_meeting_drafts(conn, *, limit: int = 20, country: str | None = None) -> list[dict]:
+    """Drafts of meetings never saved yet (for ``country`` if given), newest first, so a crashed
+    session can be resumed."""
+    scope = "" if country is None else " AND json_extract(data, '$.country') = ?"
     rows = conn.execute(
-        "SELECT key, data, saved_at FROM meeting_drafts WHERE meeting_id IS NULL "
+        f"SELECT key, data, saved_at FROM meeting_drafts WHERE meeting_id IS NULL{scope} "
         "ORDER BY saved_at DESC LIMIT ?",
-        (limit,),
+        (*([] if country is None else [country]), limit),
     ).fetchall()
     drafts = []
     for key, data, saved_at in rows:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, send_file
 
+from .. import scope
 from ..blobs import SHA256, Store
 from ..db import get_db
 from ..queries import attachments
@@ -19,7 +20,7 @@ def _store() -> Store:
 def original(sha256: str):
     if not SHA256.match(sha256):
         abort(404)
-    meta = attachments.by_sha(get_db(), sha256)
+    meta = attachments.by_sha(get_db(), sha256, country=scope.current())
     store = _store()
     if meta is None or not store.has(sha256):
         abort(404)
@@ -36,6 +37,9 @@ def original(sha256: str):
 def display(sha256: str):
     if not SHA256.match(sha256):
         abort(404)
+    country = scope.current()
+    if country is not None and attachments.by_sha(get_db(), sha256, country=country) is None:
+        abort(404)  # at central, only files of issues in the signed-in country
     store = _store()
     path = store.display_path(sha256)
     if not path.is_file():

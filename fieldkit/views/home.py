@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, redirect, render_template, request
 
+from .. import scope
 from ..db import get_db
 from ..languages import CODES
 from ..queries import actions as action_queries
@@ -18,13 +19,19 @@ bp = Blueprint("home", __name__)
 
 @bp.get("/")
 def index():
+    country = scope.current()
     lists = issue_queries.attention(
-        get_db(), today=date.today(), no_response_days=current_app.config["NO_RESPONSE_DAYS"]
+        get_db(), today=date.today(), no_response_days=current_app.config["NO_RESPONSE_DAYS"], country=country
     )
-    due_actions, due_total = action_queries.due_soon(get_db(), today=date.today())
-    return render_template("home.html", no_response_days=current_app.config["NO_RESPONSE_DAYS"],
-                           due_actions=due_actions, due_total=due_total,
-                           owner_kinds=ACTION_OWNER_KINDS, **lists)
+    due_actions, due_total = action_queries.due_soon(get_db(), today=date.today(), country=country)
+    return render_template(
+        "home.html",
+        no_response_days=current_app.config["NO_RESPONSE_DAYS"],
+        due_actions=due_actions,
+        due_total=due_total,
+        owner_kinds=ACTION_OWNER_KINDS,
+        **lists,
+    )
 
 
 def safe_next(target: str | None) -> str:

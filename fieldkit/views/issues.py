@@ -6,6 +6,7 @@ from datetime import date
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
+from .. import scope
 from ..blobs import Store, accept
 from ..db import get_db, transaction
 from ..forms import parse_event, parse_issue, parse_reporter
@@ -42,14 +43,26 @@ def index():
     sort = request.args.get("sort", "updated")
     page = _page_number()
     page_size = current_app.config["PAGE_SIZE"]
-    rows, total = queries.list_issues(conn, filters, sort=sort, page=page, page_size=page_size)
+    country = scope.current()
+    rows, total = queries.list_issues(
+        conn, filters, sort=sort, page=page, page_size=page_size, country=country
+    )
     context = dict(
-        rows=rows, total=total, page=page, page_size=page_size, filters=filters, sort=sort,
-        sorts=queries.SORTS, pages=max(1, -(-total // page_size)),
+        rows=rows,
+        total=total,
+        page=page,
+        page_size=page_size,
+        filters=filters,
+        sort=sort,
+        sorts=queries.SORTS,
+        pages=max(1, -(-total // page_size)),
     )
     if _is_htmx() and request.headers.get("HX-Target") == "results":
         return render_template("issues/_results.html", **context)
-    context.update(districts=queries.places(conn, "district"), communities=queries.places(conn, "community"))
+    context.update(
+        districts=queries.places(conn, "district", country=country),
+        communities=queries.places(conn, "community", country=country),
+    )
     return render_template("issues/index.html", **context)
 
 
@@ -73,9 +86,14 @@ def _store_files(uploads, errors: dict, field: str = "files") -> list[dict]:
 @bp.route("/new", methods=["GET", "POST"])
 def new():
     if request.method == "GET":
-        issue = {"country": current_app.config["COUNTRY"], "severity": 2, "status": "reported",
-                 "observed_on": date.today().isoformat(), "visibility": "programme",
-                 "language": current_app.config.get("DEFAULT_LANGUAGE", "en")}
+        issue = {
+            "country": scope.current() or current_app.config["COUNTRY"],
+            "severity": 2,
+            "status": "reported",
+            "observed_on": date.today().isoformat(),
+            "visibility": "programme",
+            "language": current_app.config.get("DEFAULT_LANGUAGE", "en"),
+        }
         return render_template("issues/form.html", issue=issue, errors={}, reporter=None)
     conn = get_db()
     token = request.form.get("form_token")
@@ -85,15 +103,19 @@ def new():
     parsed = parse_issue(request.form)
     reporter, reporter_errors = parse_reporter(request.form)
     errors = {**parsed.errors, **reporter_errors}
+    scope.check_country(parsed.values, errors)
     stored = [] if errors else _store_files(_files_from_request(), errors)
     if errors:
-        return render_template(
-            "issues/form.html", issue=request.form, errors=errors,
-            reporter=reporter), 422
+        return render_template("issues/form.html", issue=request.form, errors=errors, reporter=reporter), 422
     with transaction(conn):
         issue_id = queries.create_issue(
-            conn, parsed.values, author=author(), reporter=reporter, token=token,
-            org=current_app.config["ORG"])
+            conn,
+            parsed.values,
+            author=author(),
+            reporter=reporter,
+            token=token,
+            org=current_app.config["ORG"],
+        )
         if stored:
             issue = queries.get_issue(conn, issue_id)
             attachment_queries.add_attachments(conn, issue, stored, author=author())
@@ -101,7 +123,8 @@ def new():
 
 
 def _issue_or_404(issue_id: str) -> dict:
-    issue = queries.get_issue(get_db(), issue_id)
+    """The issue, or 404 if there is none or it is outside the signed-in scope."""
+    issue = queries.get_issue(get_db(), issue_id, country=scope.current())
     if issue is None:
         abort(404)
     return issue
@@ -117,7 +140,10 @@ def show(issue_id: str):
         timeline=event_queries.timeline(conn, issue_id),
         attachments=attachment_queries.for_issue(conn, issue_id),
         reporter=queries.reporter_of(conn, issue_id),
-        event_errors={}, event_form={}, open_kind=None, today=date.today().isoformat()
+        event_errors={},
+        event_form={},
+        open_kind=None,
+        today=date.today().isoformat(),
     )
 
 
@@ -127,22 +153,30 @@ def edit(issue_id: str):
     issue = _issue_or_404(issue_id)
     if request.method == "GET":
         form = dict(issue, tags=", ".join(issue["tags"]))
-        return render_template("issues/form.html", issue=form, errors={}, editing=True,
-                               reporter=queries.reporter_of(conn, issue_id))
+        return render_template(
+            "issues/form.html",
+            issue=form,
+            errors={},
+            editing=True,
+            reporter=queries.reporter_of(conn, issue_id),
+        )
     token = request.form.get("form_token")
     if tokens.seen(conn, token):
         return redirect(url_for("issues.show", issue_id=issue_id), code=303)
     parsed = parse_issue(request.form)
     reporter, reporter_errors = parse_reporter(request.form)
     errors = {**parsed.errors, **reporter_errors}
+    scope.check_country(parsed.values, errors)
     if errors:
-        return render_template("issues/form.html", issue=request.form, errors=errors,
-                               editing=True, reporter=reporter), 422
+        return render_template(
+            "issues/form.html", issue=request.form, errors=errors, editing=True, reporter=reporter
+        ), 422
     with transaction(conn):
         queries.update_issue(conn, issue_id, parsed.values, author=author(), token=token)
         if reporter:
-            queries.save_reporter(conn, issue_id, reporter, author=author(), org=issue["org"],
-                                  country=issue["country"])
+            queries.save_reporter(
+                conn, issue_id, reporter, author=author(), org=issue["org"], country=issue["country"]
+            )
     return redirect(url_for("issues.show", issue_id=issue_id), code=303)
 
 
@@ -172,12 +206,15 @@ def add_event(issue_id: str):
     stored = [] if errors else _store_files(_files_from_request(), errors)
     if errors:
         return render_template(
-            "issues/detail.html", issue=issue,
+            "issues/detail.html",
+            issue=issue,
             timeline=event_queries.timeline(conn, issue_id),
             attachments=attachment_queries.for_issue(conn, issue_id),
             reporter=queries.reporter_of(conn, issue_id),
-            event_errors=errors, event_form=request.form,
-            open_kind=request.form.get("kind"), today=date.today().isoformat(),
+            event_errors=errors,
+            event_form=request.form,
+            open_kind=request.form.get("kind"),
+            today=date.today().isoformat(),
         ), 422
     with transaction(conn):
         event_id = event_queries.add_event(conn, issue, parsed.values, author=author(), token=token)
@@ -189,6 +226,7 @@ def add_event(issue_id: str):
 @bp.post("/<issue_id>/events/<event_id>/fulfilled")
 def fulfilled(issue_id: str, event_id: str):
     conn = get_db()
+    _issue_or_404(issue_id)
     event = event_queries.get_event(conn, event_id)
     if event is None or event["issue_id"] != issue_id:
         abort(404)
@@ -207,11 +245,15 @@ def upload(issue_id: str):
     stored = [] if errors else _store_files(uploads, errors)
     if errors:
         return render_template(
-            "issues/detail.html", issue=issue,
+            "issues/detail.html",
+            issue=issue,
             timeline=event_queries.timeline(conn, issue_id),
             attachments=attachment_queries.for_issue(conn, issue_id),
             reporter=queries.reporter_of(conn, issue_id),
-            event_errors={}, event_form={}, upload_error=errors["files"], open_kind=None,
+            event_errors={},
+            event_form={},
+            upload_error=errors["files"],
+            open_kind=None,
             today=date.today().isoformat(),
         ), 422
     attachment_queries.add_attachments(conn, issue, stored, author=author())
@@ -221,5 +263,6 @@ def upload(issue_id: str):
 @bp.get("/<issue_id>/history")
 def history(issue_id: str):
     issue = _issue_or_404(issue_id)
-    return render_template("issues/history.html", issue=issue,
-                           ops=queries.history(get_db(), "issues", issue_id))
+    return render_template(
+        "issues/history.html", issue=issue, ops=queries.history(get_db(), "issues", issue_id)
+    )

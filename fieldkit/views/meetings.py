@@ -11,6 +11,7 @@ from datetime import date
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
+from .. import scope
 from ..db import get_db, transaction
 from ..forms import parse_issue, parse_reporter
 from ..i18n import gettext as _
@@ -72,15 +73,20 @@ def index():
         filters["kind"] = ""
     page = _page_number()
     page_size = current_app.config["PAGE_SIZE"]
-    rows, total = queries.list_meetings(conn, filters, page=page, page_size=page_size)
+    rows, total = queries.list_meetings(
+        conn, filters, page=page, page_size=page_size, country=scope.current()
+    )
     context = dict(rows=rows, total=total, page=page, filters=filters, pages=max(1, -(-total // page_size)))
     if _is_htmx() and request.headers.get("HX-Target") == "results":
         return render_template("meetings/_results.html", **context)
-    return render_template("meetings/index.html", drafts=queries.new_meeting_drafts(conn), **context)
+    return render_template(
+        "meetings/index.html", drafts=queries.new_meeting_drafts(conn, country=scope.current()), **context
+    )
 
 
 def _meeting_or_404(meeting_id: str) -> dict:
-    meeting = queries.get_meeting(get_db(), meeting_id)
+    """The meeting, or 404 if there is none or it is outside the signed-in scope."""
+    meeting = queries.get_meeting(get_db(), meeting_id, country=scope.current())
     if meeting is None:
         abort(404)
     return meeting
@@ -125,11 +131,15 @@ def new():
             meeting = {
                 "kind": "community",
                 "held_on": date.today().isoformat(),
-                "country": current_app.config["COUNTRY"],
+                "country": scope.current() or current_app.config["COUNTRY"],
                 "language": current_app.config.get("DEFAULT_LANGUAGE", "en"),
             }
         # A facilitator back after a crash may press "Record a meeting" again: offer what was kept.
-        others = [d for d in queries.new_meeting_drafts(conn, limit=5) if d["key"] != f"new:{token}"]
+        others = [
+            d
+            for d in queries.new_meeting_drafts(conn, limit=5, country=scope.current())
+            if d["key"] != f"new:{token}"
+        ]
         return _form_page(
             meeting,
             {},
@@ -146,6 +156,7 @@ def new():
         queries.drop_draft(conn, draft_key)
         return redirect(url_for("meetings.show", meeting_id=earlier), code=303)
     parsed = parse_meeting(request.form)
+    scope.check_country(parsed.values, parsed.errors)
     if parsed.errors:
         return _form_page(
             request.form, parsed.errors, editing=False, draft_key=draft_key, form_token=token, status=422
@@ -161,8 +172,8 @@ def _detail_context(conn, meeting: dict, **extra) -> dict:
     context = dict(
         meeting=meeting,
         officials=official_lines(meeting.get("officials", "")),
-        actions=action_queries.for_meeting(conn, meeting["id"]),
-        linked=queries.issues_of(conn, meeting["id"]),
+        actions=action_queries.for_meeting(conn, meeting["id"], country=scope.current()),
+        linked=queries.issues_of(conn, meeting["id"], country=scope.current()),
         today=date.today().isoformat(),
         action_form={},
         action_errors={},
@@ -172,7 +183,7 @@ def _detail_context(conn, meeting: dict, **extra) -> dict:
         find=request.args.get("find", "").strip()[:200],
     )
     if context["find"]:
-        context["found"] = queries.find_issues(conn, context["find"])
+        context["found"] = queries.find_issues(conn, context["find"], country=scope.current())
     context.update(extra)
     return context
 
@@ -202,6 +213,7 @@ def edit(meeting_id: str):
         queries.drop_draft(conn, draft_key)
         return redirect(url_for("meetings.show", meeting_id=meeting_id), code=303)
     parsed = parse_meeting(request.form)
+    scope.check_country(parsed.values, parsed.errors)
     if parsed.errors:
         return _form_page(
             request.form, parsed.errors, editing=True, draft_key=draft_key, form_token=token, status=422
@@ -265,7 +277,7 @@ def _section(conn, meeting: dict, template: str, anchor: str, status: int = 200,
 
 
 def _issue_exists(conn, issue_id: str | None) -> bool:
-    return not issue_id or issue_queries.get_issue(conn, issue_id) is not None
+    return not issue_id or issue_queries.get_issue(conn, issue_id, country=scope.current()) is not None
 
 
 @bp.post("/<meeting_id>/actions")
@@ -354,6 +366,7 @@ def new_issue(meeting_id: str):
     parsed = parse_issue(request.form)
     reporter, reporter_errors = parse_reporter(request.form)
     errors = {**parsed.errors, **reporter_errors}
+    scope.check_country(parsed.values, errors)
     if errors:
         return render_template("issues/form.html", issue=request.form, errors=errors, reporter=reporter), 422
     with transaction(conn):
@@ -383,8 +396,8 @@ def meeting_links_for(issue_id: str) -> dict:
     """For the issue page: meetings where the issue was discussed and its action items."""
     conn = get_db()
     return {
-        "meetings": queries.meetings_of(conn, issue_id),
-        "actions": action_queries.for_issue(conn, issue_id),
+        "meetings": queries.meetings_of(conn, issue_id, country=scope.current()),
+        "actions": action_queries.for_issue(conn, issue_id, country=scope.current()),
         "meeting_types": MEETING_TYPES,
         "owner_kinds": ACTION_OWNER_KINDS,
         "action_statuses": ACTION_STATUSES,
@@ -397,8 +410,13 @@ def everything():
     """One search box over issues and meetings: the best matches of each, with links to all."""
     conn = get_db()
     q = request.args.get("q", "").strip()[:200]
-    issues, issue_total = issue_queries.list_issues(conn, {"q": q}, page_size=10) if q else ([], 0)
-    meetings, meeting_total = queries.list_meetings(conn, {"q": q}, page_size=10) if q else ([], 0)
+    country = scope.current()
+    issues, issue_total = (
+        issue_queries.list_issues(conn, {"q": q}, page_size=10, country=country) if q else ([], 0)
+    )
+    meetings, meeting_total = (
+        queries.list_meetings(conn, {"q": q}, page_size=10, country=country) if q else ([], 0)
+    )
     return render_template(
         "search.html",
         q=q,

@@ -13,8 +13,10 @@ from sync import client as sync_client
 from sync import journal, merge
 from sync.errors import SyncError
 
+from .. import scope
 from ..db import connect, get_db, transaction
 from ..i18n import gettext as _
+from ..queries import in_country
 from . import author
 
 bp = Blueprint("sync", __name__, url_prefix="/sync")
@@ -74,6 +76,8 @@ def summary_lines(summary: dict) -> list[str]:
 def index():
     conn = get_db()
     status = sync_client.status(conn)
+    if scope.current() is not None:  # a country team counts only its own country's disputes
+        status["conflicts"] = len(_open_conflicts(conn, scope.current()))
     last = journal.replica_value(conn, "last_summary")
     return render_template(
         "sync/index.html",
@@ -141,6 +145,31 @@ def run():
     return redirect(url_for("sync.index"), 303)
 
 
+#: How many disputes a review page lists.
+REVIEW_LIMIT = 200
+
+
+def _record(conn, table: str, row_id: str, country: str | None):
+    """The disputed record, or None if it is gone or outside the signed-in scope."""
+    if table not in journal.SYNCED:
+        return None
+    clause, params = in_country(f"[{table}]", country)
+    return conn.execute(f"SELECT * FROM [{table}] WHERE id = ?{clause}", (row_id, *params)).fetchone()
+
+
+def _open_conflicts(conn, country: str | None) -> list[tuple[dict, object]]:
+    """Open disputes with their records, only those in ``country`` when given (at central)."""
+    found = []
+    limit = REVIEW_LIMIT if country is None else 100_000  # others' disputes are skipped, not counted
+    for conflict in merge.open_conflicts(conn, limit=limit):
+        record = _record(conn, conflict["tbl"], conflict["row_id"], country)
+        if record is not None:
+            found.append((conflict, record))
+            if len(found) == REVIEW_LIMIT:
+                break
+    return found
+
+
 def _value_at(conn, dot_text, field):
     if not dot_text or isinstance(dot_text, list):
         return None
@@ -155,11 +184,8 @@ def _value_at(conn, dot_text, field):
 def conflicts():
     conn = get_db()
     items = []
-    for conflict in merge.open_conflicts(conn):
+    for conflict, record in _open_conflicts(conn, scope.current()):
         table, row_id = conflict["tbl"], conflict["row_id"]
-        record = conn.execute(f"SELECT * FROM [{table}] WHERE id = ?", (row_id,)).fetchone()
-        if record is None:
-            continue
         page = RECORD_PAGES.get(table)
         for candidate in conflict["candidates"]:
             candidate["started_from"] = _value_at(conn, candidate.get("base"), conflict["field"])
@@ -189,6 +215,8 @@ def resolve():
     if current is None:
         # Already resolved (a double submit, or another reviewer): nothing to do.
         return redirect(url_for("sync.conflicts"), 303)
+    if _record(conn, table, row_id, scope.current()) is None:
+        abort(404)
     choice = request.form.get("choice", "")
     if choice == "custom" and field != "deleted":
         value = request.form.get("value", "")

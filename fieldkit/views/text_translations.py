@@ -6,6 +6,7 @@ from datetime import date
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
+from .. import scope
 from .. import validation as v
 from ..db import get_db
 from ..i18n import gettext as _
@@ -61,9 +62,9 @@ def parse_translation(form, record_table: str, record: dict) -> v.Collector:
 def _record_or_404(record_table: str, record_id: str) -> dict:
     conn = get_db()
     if record_table == "issues":
-        record = issue_queries.get_issue(conn, record_id)
+        record = issue_queries.get_issue(conn, record_id, country=scope.current())
     else:
-        record = meeting_queries.get_meeting(conn, record_id)
+        record = meeting_queries.get_meeting(conn, record_id, country=scope.current())
     if record is None:
         abort(404)
     return record
