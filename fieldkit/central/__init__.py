@@ -25,6 +25,12 @@ def prepare(database: str) -> None:
         with transaction(conn):
             server.install_central(conn)
             keys.replica_key(conn)
+            # Filter choices of a country team's list hop through these; only central reads
+            # them, so devices do not pay for keeping them.
+            for column in ("district", "community"):
+                conn.execute(
+                    f"CREATE INDEX IF NOT EXISTS issues_country_{column} ON issues (deleted, country, {column})"
+                )
     finally:
         conn.close()
 

@@ -280,10 +280,20 @@ def places(conn, column: str, *, country: str | None = None) -> list[str]:
     """
     assert column in {"district", "community"}
     if country is not None:
+        # At central: the same hops through (deleted, country, place), made by central.prepare.
         rows = conn.execute(
-            f"SELECT DISTINCT {column} FROM issues INDEXED BY issues_country "
-            f"WHERE deleted = 0 AND country = ? AND {column} > '' ORDER BY 1 LIMIT 500",
-            (country,),
+            f"""
+            WITH RECURSIVE found (value) AS (
+                SELECT (SELECT MIN({column}) FROM issues
+                        WHERE deleted = 0 AND country = :country AND {column} > '')
+                UNION ALL
+                SELECT (SELECT MIN({column}) FROM issues
+                        WHERE deleted = 0 AND country = :country AND {column} > found.value)
+                FROM found WHERE found.value IS NOT NULL LIMIT 501
+            )
+            SELECT value FROM found WHERE value IS NOT NULL LIMIT 500
+            """,
+            {"country": country},
         ).fetchall()
         return [r[0] for r in rows]
     rows = conn.execute(
