@@ -244,3 +244,24 @@ def test_a_field_device_pages_are_not_scoped(make_device):
     assert "Clinic without medicine" in listed and "Borehole dry" in listed
     assert web.get(f"/issues/{ke}").status_code == 200 and web.get(f"/issues/{gh}").status_code == 200
     assert "Borehole dry" in text(web.get("/search?q=Borehole"))
+
+
+def test_a_kenya_account_cannot_link_a_ghana_issue_to_its_meeting(two_countries, central_app, hub):
+    web = sign_in(central_app, hub, "amina", "KE")
+    meeting = two_countries["ke_meeting"]
+    page = web.get(f"/meetings/{meeting}?find=Borehole")
+    assert not shows_ghana(text(page))  # search-as-you-type finds nothing outside Kenya
+    answer = web.post(
+        f"/meetings/{meeting}/links",
+        data={"csrf_token": token(page), "issue_id": two_countries["gh_issue"], "outcome": "discussed"},
+    )
+    assert answer.status_code == 422
+    assert hub.execute("SELECT COUNT(*) FROM meeting_issues").fetchone()[0] == 0
+
+
+def test_central_asks_for_an_account_not_the_hub_pin_from_another_machine(central_app, make_device):
+    away = {"environ_base": {"REMOTE_ADDR": "10.0.0.7"}, "base_url": "http://10.0.0.1/"}
+    answer = central_app.test_client().get("/issues/", **away)
+    assert answer.status_code == 302 and "/central/login" in answer.headers["Location"]
+    device = make_device("laptop")
+    assert device.app.test_client().get("/issues/", **away).status_code == 403  # hub mode off
