@@ -120,7 +120,7 @@ class Client:
         self.sleep = sleep
         self.summary = Summary()
         self.cuts = 0
-        self.max_batch = 500
+        self.max_batch = protocol.MAX_BATCH_OPS  # fewer, larger commits at central; halves on a cut
         self.max_page = 1000
         self.chunk = protocol.CHUNK_BYTES
 

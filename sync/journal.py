@@ -27,6 +27,7 @@ import sqlite3
 from collections.abc import Iterable
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from .errors import UnknownTable
@@ -200,8 +201,12 @@ def live_dots(dots: dict) -> list[str]:
 
 def iso_from_hlc(stamp: str) -> str:
     """The UTC ISO-8601 time of an HLC stamp, to the second."""
-    moment = datetime.fromtimestamp(hlc_millis(stamp) / 1000, tz=UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return _iso_second(hlc_millis(stamp) // 1000)
+
+
+@lru_cache(maxsize=4096)
+def _iso_second(seconds: int) -> str:
+    return datetime.fromtimestamp(seconds, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _next_op(conn) -> tuple[str, int, str]:

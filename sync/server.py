@@ -170,7 +170,49 @@ def claim_replica(conn, peer: Peer, replica_id: str) -> None:
         )
 
 
-def _authorise(conn, peer: Peer, op: dict) -> None:
+class _Scopes:
+    """The org and country of the rows a batch names, read in one query, kept as it goes.
+
+    A create's scope is recorded as it is authorised (written to ``sync_scope`` before the
+    batch is merged), so a later edit of the row in the same batch finds it.
+    """
+
+    def __init__(self, conn, ops: list[dict]):
+        self.conn = conn
+        self.known: dict[tuple[str, str], tuple[str, str] | None] = {}
+        self.new: list[tuple[str, str, str, str]] = []
+        keys = json.dumps([[op["tbl"], op["row_id"]] for op in ops])
+        for table, row_id in {(op["tbl"], op["row_id"]) for op in ops}:
+            self.known[(table, row_id)] = None
+        for table, row_id, org, country in conn.execute(
+            "SELECT s.tbl, s.row_id, s.org, s.country FROM json_each(?) AS j JOIN sync_scope AS s "
+            "ON s.tbl = json_extract(j.value, '$[0]') AND s.row_id = json_extract(j.value, '$[1]')",
+            (keys,),
+        ):
+            self.known[(table, row_id)] = (org, country)
+
+    def get(self, table: str, row_id: str) -> tuple[str, str] | None:
+        key = (table, row_id)
+        if key not in self.known:  # a held op's row
+            row = self.conn.execute(
+                "SELECT org, country FROM sync_scope WHERE tbl = ? AND row_id = ?", key
+            ).fetchone()
+            self.known[key] = tuple(row) if row else None
+        return self.known[key]
+
+    def add(self, table: str, row_id: str, org: str, country: str) -> None:
+        if self.get(table, row_id) is None:
+            self.known[(table, row_id)] = (org, country)
+            self.new.append((table, row_id, org, country))
+
+    def save(self) -> None:
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO sync_scope (tbl, row_id, org, country) VALUES (?, ?, ?, ?)", self.new
+        )
+        self.new = []
+
+
+def _authorise(scopes: _Scopes, peer: Peer, op: dict) -> None:
     fields = op["fields"]
     if op["kind"] == "create":
         org = fields.get("org", "")
@@ -179,19 +221,12 @@ def _authorise(conn, peer: Peer, op: dict) -> None:
             org = peer.org
         if not peer.covers(org, country):
             raise Forbidden(f"{op['tbl']} {op['row_id']}: outside this device's scope")
-        existing = conn.execute(
-            "SELECT org, country FROM sync_scope WHERE tbl = ? AND row_id = ?", (op["tbl"], op["row_id"])
-        ).fetchone()
+        existing = scopes.get(op["tbl"], op["row_id"])
         if existing and not peer.covers(*existing):
             raise Forbidden(f"{op['tbl']} {op['row_id']}: outside this device's scope")
-        conn.execute(
-            "INSERT OR IGNORE INTO sync_scope (tbl, row_id, org, country) VALUES (?, ?, ?, ?)",
-            (op["tbl"], op["row_id"], org, country),
-        )
+        scopes.add(op["tbl"], op["row_id"], org, country)
         return
-    existing = conn.execute(
-        "SELECT org, country FROM sync_scope WHERE tbl = ? AND row_id = ?", (op["tbl"], op["row_id"])
-    ).fetchone()
+    existing = scopes.get(op["tbl"], op["row_id"])
     if existing is None or not peer.covers(*existing):
         raise Forbidden(f"{op['tbl']} {op['row_id']}: unknown or outside this device's scope")
     new_org = fields.get("org", existing[0])
@@ -240,14 +275,15 @@ def push(
         high = acked(conn, replica)
         holding = _holding(conn, replica)
         ready: list[dict] = []
+        scopes = _Scopes(conn, checked)
         for op in sorted({op["dseq"]: op for op in checked}.values(), key=lambda o: o["dseq"]):
             if op["dseq"] <= high:
                 continue
             if op["dseq"] == high + 1:
-                ready.append(_authorised(conn, peer, op))
+                ready.append(_authorised(scopes, peer, op))
                 high += 1
                 if holding:
-                    high = _drain(conn, peer, replica, high, ready)
+                    high = _drain(conn, scopes, peer, replica, high, ready)
                     holding = _holding(conn, replica)
             else:
                 holding = True
@@ -255,8 +291,9 @@ def push(
                     "INSERT OR IGNORE INTO sync_held (device_id, dseq, op) VALUES (?, ?, ?)",
                     (op["device_id"], op["dseq"], json.dumps(op, ensure_ascii=False)),
                 )
-        # Authorised in dseq order above (a create's scope is recorded as it is authorised,
-        # so a later edit of the row in the same batch finds it), merged in that order here.
+        # Authorised in dseq order above, merged in that order here (scopes first, so the
+        # sequencer's trigger keeps the scope the authorisation gave a create).
+        scopes.save()
         merge.apply_batch(conn, ready)
         implausible += sum(1 for op in ready if abs(int(op["hlc"][:13]) - now_ms) > PLAUSIBLE_MS)
         conn.execute(
@@ -280,19 +317,19 @@ def _holding(conn, device_id: str) -> bool:
     )
 
 
-def _authorised(conn, peer: Peer, op: dict) -> dict:
-    _authorise(conn, peer, op)
+def _authorised(scopes: _Scopes, peer: Peer, op: dict) -> dict:
+    _authorise(scopes, peer, op)
     return dict(op, server_seq=None)
 
 
-def _drain(conn, peer: Peer, replica: str, high: int, ready: list[dict]) -> int:
+def _drain(conn, scopes: _Scopes, peer: Peer, replica: str, high: int, ready: list[dict]) -> int:
     while True:
         row = conn.execute(
             "SELECT op FROM sync_held WHERE device_id = ? AND dseq = ?", (replica, high + 1)
         ).fetchone()
         if row is None:
             return high
-        ready.append(_authorised(conn, peer, json.loads(row[0])))
+        ready.append(_authorised(scopes, peer, json.loads(row[0])))
         conn.execute("DELETE FROM sync_held WHERE device_id = ? AND dseq = ?", (replica, high + 1))
         high += 1
 
