@@ -204,6 +204,9 @@ def conflicts():
 def resolve():
     conn = get_db()
     table, row_id, field = (request.form.get(k, "") for k in ("tbl", "row_id", "field"))
+    country = scope.current()
+    if country is not None and _record(conn, table, row_id, country) is None:
+        abort(404)  # outside the account's country: as if there were no such record
     current = next(
         (
             c
@@ -215,8 +218,6 @@ def resolve():
     if current is None:
         # Already resolved (a double submit, or another reviewer): nothing to do.
         return redirect(url_for("sync.conflicts"), 303)
-    if _record(conn, table, row_id, scope.current()) is None:
-        abort(404)
     choice = request.form.get("choice", "")
     if choice == "custom" and field != "deleted":
         value = request.form.get("value", "")
