@@ -346,21 +346,32 @@ class Client:
         return received
 
     def _fetch_page(self, cursor: int, page: int, token: str | None, replica: str | None) -> dict:
+        """One page of ops, each checked (in the fetching thread, while the last page merges).
+
+        Ops of tables a newer FieldKit syncs stay as they came (``None`` in ``checked``).
+        """
         params = {"after": cursor, "limit": page} | ({"replica": replica} if replica else {})
-        return self.call("GET", "/ops", params=params, retries=1, token=token)
+        answer = self.call("GET", "/ops", params=params, retries=1, token=token)
+        answer["checked"] = [
+            protocol.validate_op(op) | {"server_seq": op.get("server_seq")}
+            if not isinstance(op, dict) or op.get("tbl") in journal.SYNCED
+            else None
+            for op in answer.get("ops", [])
+        ]
+        return answer
 
     def _merge_page(self, answer: dict) -> int:
         """Merge one page of ops and move the cursor past it, in one transaction."""
         received = 0
         with journal.transaction(self.conn):
             batch = []
-            for op in answer.get("ops", []):
-                if op.get("tbl") not in journal.SYNCED:
+            for op, checked in zip(answer.get("ops", []), answer["checked"], strict=True):
+                if checked is None:
                     # A table of a newer FieldKit: keep the op for when this one is updated.
                     received += merge.apply_batch(self.conn, batch) + merge.store_op(self.conn, op)
                     batch = []
                     continue
-                batch.append(protocol.validate_op(op) | {"server_seq": op.get("server_seq")})
+                batch.append(checked)
             received += merge.apply_batch(self.conn, batch)
             journal.set_replica_value(self.conn, "pull_cursor", str(int(answer["cursor"])))
         return received
