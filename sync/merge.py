@@ -246,19 +246,25 @@ def _insert_new(conn, ops: list[dict]) -> int:
     with deferred_search(conn, tables if defer else ()):
         run: list = []
         sql = None
+        shapes: dict = {}
         for op in ops:
-            allowed = journal.SYNCED[op["tbl"]]
-            names = [k for k in op["fields"] if k in allowed]
-            statement = (
-                f"INSERT INTO [{op['tbl']}] ([id], {''.join(f'[{n}], ' for n in names)}[updated_at]) "
-                f"VALUES ({'?, ' * (len(names) + 1)}?)"
-            )
+            fields = op["fields"]
+            shape = (op["tbl"], tuple(fields))
+            if shape not in shapes:
+                allowed = journal.SYNCED[op["tbl"]]
+                names = [k for k in fields if k in allowed]
+                shapes[shape] = (
+                    f"INSERT INTO [{op['tbl']}] ([id], {''.join(f'[{n}], ' for n in names)}[updated_at]) "
+                    f"VALUES ({'?, ' * (len(names) + 1)}?)",
+                    None if len(names) == len(fields) else names,
+                )
+            statement, names = shapes[shape]
             if statement != sql and run:
                 conn.executemany(sql, run)
                 run = []
             sql = statement
-            fields = op["fields"]
-            run.append([op["row_id"], *(fields[n] for n in names), journal.iso_from_hlc(op["hlc"])])
+            values = fields.values() if names is None else [fields[n] for n in names]
+            run.append([op["row_id"], *values, journal.iso_from_hlc(op["hlc"])])
         if run:
             conn.executemany(sql, run)
     conn.executemany(
