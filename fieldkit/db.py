@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
-from contextlib import contextmanager
 from pathlib import Path
 
 import sqlite_utils
 from flask import current_app, g
+
+from sync.journal import transaction  # noqa: F401 - the one write-transaction helper, shared with sync
 
 
 def connect(path: str | Path) -> sqlite3.Connection:
@@ -19,22 +20,6 @@ def connect(path: str | Path) -> sqlite3.Connection:
     conn.execute("PRAGMA busy_timeout = 30000")
     conn.row_factory = sqlite3.Row
     return conn
-
-
-@contextmanager
-def transaction(conn: sqlite3.Connection):
-    """``BEGIN IMMEDIATE`` … ``COMMIT``; any exception rolls everything back."""
-    if conn.in_transaction:
-        # Nested use joins the outer transaction, which commits or rolls back as a whole.
-        yield conn
-        return
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
 
 
 def run_script(conn: sqlite3.Connection, script: str) -> None:

@@ -132,19 +132,22 @@ def _issue_or_404(issue_id: str) -> dict:
 
 @bp.get("/<issue_id>")
 def show(issue_id: str):
+    return _detail(_issue_or_404(issue_id))
+
+
+def _detail(issue: dict, status: int = 200, **form_state):
+    """The issue page; after a refused timeline or upload form, with its messages and what was typed."""
     conn = get_db()
-    issue = _issue_or_404(issue_id)
+    page = dict(event_errors={}, event_form={}, open_kind=None, upload_error=None) | form_state
     return render_template(
         "issues/detail.html",
         issue=issue,
-        timeline=event_queries.timeline(conn, issue_id),
-        attachments=attachment_queries.for_issue(conn, issue_id),
-        reporter=queries.reporter_of(conn, issue_id),
-        event_errors={},
-        event_form={},
-        open_kind=None,
+        timeline=event_queries.timeline(conn, issue["id"]),
+        attachments=attachment_queries.for_issue(conn, issue["id"]),
+        reporter=queries.reporter_of(conn, issue["id"]),
         today=date.today().isoformat(),
-    )
+        **page,
+    ), status
 
 
 @bp.route("/<issue_id>/edit", methods=["GET", "POST"])
@@ -205,17 +208,9 @@ def add_event(issue_id: str):
     errors = dict(parsed.errors)
     stored = [] if errors else _store_files(_files_from_request(), errors)
     if errors:
-        return render_template(
-            "issues/detail.html",
-            issue=issue,
-            timeline=event_queries.timeline(conn, issue_id),
-            attachments=attachment_queries.for_issue(conn, issue_id),
-            reporter=queries.reporter_of(conn, issue_id),
-            event_errors=errors,
-            event_form=request.form,
-            open_kind=request.form.get("kind"),
-            today=date.today().isoformat(),
-        ), 422
+        return _detail(
+            issue, 422, event_errors=errors, event_form=request.form, open_kind=request.form.get("kind")
+        )
     with transaction(conn):
         event_id = event_queries.add_event(conn, issue, parsed.values, author=author(), token=token)
         if stored:
@@ -244,18 +239,7 @@ def upload(issue_id: str):
         errors["files"] = _("Choose a file to attach.")
     stored = [] if errors else _store_files(uploads, errors)
     if errors:
-        return render_template(
-            "issues/detail.html",
-            issue=issue,
-            timeline=event_queries.timeline(conn, issue_id),
-            attachments=attachment_queries.for_issue(conn, issue_id),
-            reporter=queries.reporter_of(conn, issue_id),
-            event_errors={},
-            event_form={},
-            upload_error=errors["files"],
-            open_kind=None,
-            today=date.today().isoformat(),
-        ), 422
+        return _detail(issue, 422, upload_error=errors["files"])
     attachment_queries.add_attachments(conn, issue, stored, author=author())
     return redirect(url_for("issues.show", issue_id=issue_id, _anchor="attachments"), code=303)
 
