@@ -7,7 +7,9 @@ from pathlib import Path
 
 import click
 
-from . import create_app, datadir
+from . import create_app, datadir, i18n
+from .i18n import gettext as _
+from .i18n import ngettext
 from .instance import AlreadyRunning, InstanceLock
 from .settings import SettingError
 
@@ -33,12 +35,21 @@ pass_ctx = click.make_pass_decorator(Context)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--data", "data", type=click.Path(file_okay=False), envvar=datadir.ENV_VAR,
-              help="Data folder (default: your user data folder; or $FIELDKIT_DATA).")
+@click.option(
+    "--data",
+    "data",
+    type=click.Path(file_okay=False),
+    envvar=datadir.ENV_VAR,
+    help="Data folder (default: your user data folder; or $FIELDKIT_DATA).",
+)
 @click.version_option(package_name="fieldkit")
 @click.pass_context
 def main(click_ctx, data):
     """FieldKit: record and follow service-delivery issues and meetings, offline."""
+    # The one place the command line's language is chosen: $FIELDKIT_LANGUAGE, else the
+    # POSIX locale (LC_ALL, LC_MESSAGES, LANG). Help texts stay in English.
+    token = i18n.set_cli_locale(i18n.cli_locale())
+    click_ctx.call_on_close(lambda: i18n.reset_cli_locale(token))
     click_ctx.obj = Context(data)
 
 
@@ -70,7 +81,9 @@ def start(ctx, demo, browser, port):
 
 
 @main.command()
-@click.option("--host", default=None, help="Address to listen on (default: 127.0.0.1; with --lan, every network).")
+@click.option(
+    "--host", default=None, help="Address to listen on (default: 127.0.0.1; with --lan, every network)."
+)
 @click.option("--port", type=int, default=8080, show_default=True, help="Port to listen on.")
 @click.option("--lan", is_flag=True, help="Community hub: let phones on this Wi-Fi join with a session PIN.")
 @pass_ctx
@@ -82,7 +95,9 @@ def serve(ctx, host, port, lan):
     try:
         lock = _lock(data_dir)
     except AlreadyRunning as running:
-        raise click.ClickException(f"FieldKit already serves {data_dir} at {running.url}") from None
+        raise click.ClickException(
+            _("FieldKit already serves %(folder)s at %(url)s", folder=str(data_dir), url=running.url)
+        ) from None
     try:
         desktop.serve(ctx.app(), lock, host=host, port=port, lan=lan)
     finally:
@@ -106,7 +121,7 @@ def _ensure_demo() -> Path:
 def demo(click_ctx, no_start, browser):
     """Create a separate demo data folder with a few hundred sample issues, and open it."""
     folder = _ensure_demo()
-    click.echo(f"Demo data is in {folder}")
+    click.echo(_("Demo data is in %(folder)s", folder=str(folder)))
     if not no_start:
         click_ctx.obj.data = str(folder)
         click_ctx.invoke(start, demo=False, browser=browser, port=0)
@@ -115,8 +130,11 @@ def demo(click_ctx, no_start, browser):
 @main.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), help="Default: from the file name.")
-@click.option("--kind", type=click.Choice(["issues", "meetings", "actions"]),
-              help="What the file holds (default: recognised from its columns).")
+@click.option(
+    "--kind",
+    type=click.Choice(["issues", "meetings", "actions"]),
+    help="What the file holds (default: recognised from its columns).",
+)
 @pass_ctx
 def import_(ctx, file, fmt, kind):
     """Import issues, meetings or action items from a CSV or JSON Lines file: all rows, or none if any is bad."""
@@ -130,7 +148,9 @@ def import_(ctx, file, fmt, kind):
         conn = connect(app.config["DATABASE"])
         try:
             if kind == "issues":
-                report = import_issues(conn, file, fmt=fmt, author=app.config["AUTHOR"], org=app.config["ORG"])
+                report = import_issues(
+                    conn, file, fmt=fmt, author=app.config["AUTHOR"], org=app.config["ORG"]
+                )
             else:
                 report = transfer_meetings.import_file(
                     conn, file, kind, fmt=fmt, author=app.config["AUTHOR"], org=app.config["ORG"]
@@ -139,20 +159,71 @@ def import_(ctx, file, fmt, kind):
             conn.close()
     if report.problems:
         for number, column, message in report.problems[:200]:
-            where = f"row {number}" + (f", {column}" if column else "")
-            click.echo(f"{where}: {message}", err=True)
+            click.echo(row_problem(number, column, message), err=True)
         raise click.ClickException(
-            f"{len(report.problems)} problem(s) found; nothing was imported from {file.name}."
+            ngettext(
+                "%(num)s problem found; nothing was imported from %(file)s.",
+                "%(num)s problems found; nothing was imported from %(file)s.",
+                len(report.problems),
+                file=file.name,
+            )
         )
-    noun = {"issues": "issue(s)", "meetings": "meeting(s)", "actions": "action item(s)"}[kind]
-    click.echo(f"Imported {report.imported} {noun}; {report.skipped} already present.")
+    click.echo(imported_line(kind, report.imported) + " " + already_present_line(report.skipped))
+
+
+def row_problem(number: int, column: str, message: str) -> str:
+    """One line about a bad row of an imported file: where it is and what is wrong."""
+    if column:
+        # Translators: a problem in a row of an imported file, e.g. "row 3, title: This field is required."
+        return _("row %(row)s, %(column)s: %(problem)s", row=number, column=column, problem=message)
+    return _("row %(row)s: %(problem)s", row=number, problem=message)
+
+
+def imported_line(kind: str, count: int) -> str:
+    """How many issues, meetings or action items an import added, as a whole sentence."""
+    if kind == "meetings":
+        return ngettext("Imported %(num)s meeting.", "Imported %(num)s meetings.", count)
+    if kind == "actions":
+        return ngettext("Imported %(num)s action item.", "Imported %(num)s action items.", count)
+    return ngettext("Imported %(num)s issue.", "Imported %(num)s issues.", count)
+
+
+def already_present_line(count: int) -> str:
+    """How many rows of an imported file were skipped because they are already here."""
+    return ngettext("%(num)s was already present.", "%(num)s were already present.", count)
+
+
+def exported_line(kind: str, count: int, out) -> str:
+    """How many records an export wrote, and where."""
+    file = str(out)
+    if kind == "meetings":
+        return ngettext(
+            "Exported %(num)s meeting to %(file)s", "Exported %(num)s meetings to %(file)s", count, file=file
+        )
+    if kind == "actions":
+        return ngettext(
+            "Exported %(num)s action item to %(file)s",
+            "Exported %(num)s action items to %(file)s",
+            count,
+            file=file,
+        )
+    return ngettext(
+        "Exported %(num)s issue to %(file)s", "Exported %(num)s issues to %(file)s", count, file=file
+    )
 
 
 @main.command()
 @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), required=True)
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: standard output).")
-@click.option("--kind", type=click.Choice(["issues", "meetings", "actions"]), default="issues", show_default=True,
-              help="What to export: issues, meetings (with the issues they discussed) or action items.")
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: standard output)."
+)
+@click.option(
+    "--kind",
+    type=click.Choice(["issues", "meetings", "actions"]),
+    default="issues",
+    show_default=True,
+    help="What to export: issues, meetings (with the issues they discussed) or action items.",
+)
 @pass_ctx
 def export(ctx, fmt, out, kind):
     """Export every current issue, meeting or action item as CSV or JSON Lines."""
@@ -173,8 +244,7 @@ def export(ctx, fmt, out, kind):
             with tmp.open("w", encoding="utf-8", newline="") as handle:
                 count = write(conn, handle, fmt)
             tmp.replace(out)
-            noun = {"issues": "issue(s)", "meetings": "meeting(s)", "actions": "action item(s)"}[kind]
-            click.echo(f"Exported {count} {noun} to {out}", err=True)
+            click.echo(exported_line(kind, count, out), err=True)
         else:
             write(conn, sys.stdout, fmt)
     finally:

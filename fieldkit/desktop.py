@@ -8,6 +8,7 @@ Nothing heavy (Qt, pywebview, PIL) is imported before the first page is served.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import os
 import secrets
@@ -23,6 +24,7 @@ from pathlib import Path
 
 import click
 
+from .i18n import gettext as _
 from .resources import STATIC_DIR
 from .server import make_server, server_url
 
@@ -132,11 +134,13 @@ def open_window(running: Running, *, title: str = "FieldKit") -> bool:
     try:
         import webview
     except ImportError:
-        click.echo("No desktop window: pywebview is not installed; opening the browser.", err=True)
+        click.echo(_("No desktop window: pywebview is not installed; opening the browser."), err=True)
         return False
     app = running.app
     data_dir = Path(app.config["DATA_DIR"])
     started = time.perf_counter()
+    # pywebview calls back on its own thread: print in this command's language.
+    language = contextvars.copy_context()
     window = webview.create_window(
         title, running.url, width=1100, height=800, min_size=(320, 480), text_select=True
     )
@@ -149,7 +153,10 @@ def open_window(running: Running, *, title: str = "FieldKit") -> bool:
 
     def loaded():
         log.info("window ready")
-        click.echo(f"FieldKit window ready ({time.perf_counter() - started:.2f} s after opening it)")
+        seconds = f"{time.perf_counter() - started:.2f}"
+        language.run(
+            lambda: click.echo(_("FieldKit window ready (%(seconds)s s after opening it)", seconds=seconds))
+        )
 
     app.extensions["fieldkit_window"] = bring_to_front
     app.extensions["fieldkit_close_window"] = window.destroy
@@ -167,8 +174,12 @@ def open_window(running: Running, *, title: str = "FieldKit") -> bool:
         app.extensions.pop("fieldkit_close_window", None)
         log.warning("no desktop window: %s", error)
         click.echo(
-            f"No desktop window could be opened here ({error}); opening the browser instead. "
-            "On Linux install the window support with: pip install 'fieldkit[desktop]'",
+            _(
+                "No desktop window could be opened here (%(reason)s); opening the browser instead. "
+                "On Linux install the window support with: %(command)s",
+                reason=str(error),
+                command="pip install 'fieldkit[desktop]'",
+            ),
             err=True,
         )
         return False
@@ -216,16 +227,16 @@ def run(app, lock, *, window: bool = True, host: str = "127.0.0.1", port: int = 
     if not _watch_sigterm(on_stop):
         _stop_on_sigterm()
     running = Running(app, lock, host=host, port=port).start()
-    click.echo(f"FieldKit is running at {running.url}")
+    click.echo(_("FieldKit is running at %(url)s", url=running.url))
     sys.stdout.flush()
     try:
         if window and gui_available():
             if open_window(running):
                 return
         elif window:
-            click.echo("No desktop window is possible here (no display); opening the browser.", err=True)
+            click.echo(_("No desktop window is possible here (no display); opening the browser."), err=True)
         webbrowser.open(running.url)
-        click.echo("Press Ctrl+C to stop.")
+        click.echo(_("Press Ctrl+C to stop."))
         while running.thread.is_alive() and not stop_requested.is_set():
             running.thread.join(0.5)
     except KeyboardInterrupt:
@@ -242,19 +253,25 @@ def serve(app, lock, *, host: str | None = None, port: int = 8080, lan: bool = F
         host = app.config.get("HUB_HOST", "0.0.0.0") if lan else "127.0.0.1"  # noqa: S104
     if not lan and host not in LOOPBACK and not host.startswith("127."):
         raise click.ClickException(
-            "Without --lan, FieldKit only listens on 127.0.0.1. Add --lan to let phones on this network join."
+            _(
+                "Without %(option)s, FieldKit only listens on 127.0.0.1. "
+                "Add %(option)s to let phones on this network join.",
+                option="--lan",
+            )
         )
     setup_logging(app.config["DATA_DIR"])
     running = Running(app, lock, host=host, port=port).start()
-    click.echo(f"FieldKit is serving {app.config['DATA_DIR']} at {running.url}")
+    click.echo(
+        _("FieldKit is serving %(folder)s at %(url)s", folder=str(app.config["DATA_DIR"]), url=running.url)
+    )
     if lan:
         state = hub.of(app)
         urls = state.serve_on(host, running.server.effective_port)
-        click.echo("Community hub: phones on this Wi-Fi open")
+        click.echo(_("Community hub: phones on this Wi-Fi open"))
         for url in urls:
             click.echo(f"  {url}")
         click.echo(hub.qr_text(urls[0]))
-        click.echo(f"Session PIN for phones: {state.pin}  (change it on the Settings page)")
+        click.echo(_("Session PIN for phones: %(pin)s  (change it on the Settings page)", pin=state.pin))
     sys.stdout.flush()
     _stop_on_sigterm()
     try:
@@ -276,10 +293,18 @@ def bring_up(data_dir, running) -> None:
         try:
             with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - our own loopback URL
                 if response.status == 204:
-                    click.echo(f"FieldKit is already open for {data_dir}; its window is now in front.")
+                    click.echo(
+                        _(
+                            "FieldKit is already open for %(folder)s; its window is now in front.",
+                            folder=str(data_dir),
+                        )
+                    )
                     return
         except (urllib.error.URLError, OSError):
             pass
-    click.echo(f"FieldKit is already running for {data_dir}: {url or 'starting up'}")
+    if url:
+        click.echo(_("FieldKit is already running for %(folder)s: %(url)s", folder=str(data_dir), url=url))
+    else:
+        click.echo(_("FieldKit is already running for %(folder)s: starting up", folder=str(data_dir)))
     if url:
         webbrowser.open(url)

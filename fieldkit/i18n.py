@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 import re
 from collections import Counter
+from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlencode
@@ -171,10 +173,56 @@ def choose_locale() -> str:
     return found or current_app.config.get("DEFAULT_LANGUAGE", "en")
 
 
+#: The command line's language, set once at start-up by ``fieldkit`` (see :func:`cli_locale`).
+#: Requests never read it: a page follows its own ``?lang=``, cookie or browser languages.
+_command_line_locale: ContextVar[str | None] = ContextVar("command_line_locale", default=None)
+
+#: Locale environment variables in POSIX precedence (the first one set wins).
+POSIX_LOCALE_VARS = ("LC_ALL", "LC_MESSAGES", "LANG")
+
+
+def _posix_language(value: str) -> str:
+    """``fr_SN.UTF-8@euro`` → ``fr_SN``; ``C``, ``POSIX`` and ``C.UTF-8`` → ``""``."""
+    value = (value or "").split(".")[0].split("@")[0].strip()
+    return "" if value.upper() in ("", "C", "POSIX") else value
+
+
+def cli_locale(environ=None) -> str:
+    """The command line's UI language: ``FIELDKIT_LANGUAGE`` if set, else the POSIX locale.
+
+    The locale is the first of LC_ALL, LC_MESSAGES and LANG that is set (``fr_SN.UTF-8`` →
+    ``fr``; ``C``, ``POSIX`` or nothing → English), negotiated against the shipped languages
+    like a browser's (aliases such as ``in`` → ``id`` canonicalised). A language FieldKit
+    does not ship gives English; a catalog's missing strings follow the fallback chain.
+    """
+    environ = os.environ if environ is None else environ
+    asked = (environ.get("FIELDKIT_LANGUAGE") or "").strip()
+    if not asked:
+        for name in POSIX_LOCALE_VARS:
+            if environ.get(name):
+                asked = _posix_language(environ[name])
+                break
+    return (negotiate([asked]) if asked else None) or "en"
+
+
+def set_cli_locale(code: str | None):
+    """Use ``code`` for messages printed outside a request; returns a token for :func:`reset_cli_locale`."""
+    return _command_line_locale.set(code if code in CODES else None)
+
+
+def reset_cli_locale(token) -> None:
+    """Forget the command line's language (at the end of a command, so tests do not leak it)."""
+    try:
+        _command_line_locale.reset(token)
+    except ValueError:  # set in another context: just clear it
+        _command_line_locale.set(None)
+
+
 def current_locale() -> str:
-    """The UI language of the current request (English outside a request)."""
+    """The UI language: the request's; outside a request, a forced one or the command line's."""
     if not has_request_context():
-        return getattr(g, "forced_locale", "en") if _has_app_g() else "en"
+        forced = getattr(g, "forced_locale", None) if _has_app_g() else None
+        return forced or _command_line_locale.get() or "en"
     if "locale" not in g:
         g.locale = choose_locale()
     return g.locale
@@ -224,7 +272,7 @@ def gettext(message: str, **variables) -> str:
 
 def ngettext(singular: str, plural: str, num: int, **variables) -> str:
     """Translate a message with a count (``%(num)s``), using the locale's plural forms."""
-    variables.setdefault("num", format_number(num) if _has_app_g() else num)
+    variables.setdefault("num", format_number(num))
     text = _translations().ungettext(singular, plural, num)
     return _fill(text, singular if num == 1 else plural, variables)
 
@@ -237,7 +285,7 @@ def pgettext(context: str, message: str, **variables) -> str:
 
 def npgettext(context: str, singular: str, plural: str, num: int, **variables) -> str:
     """``ngettext`` with a context, for counted homonyms."""
-    variables.setdefault("num", format_number(num) if _has_app_g() else num)
+    variables.setdefault("num", format_number(num))
     text = _translations().unpgettext(context, singular, plural, num)
     return _fill(text, singular if num == 1 else plural, variables)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -11,6 +12,10 @@ from fieldkit import create_app
 from fieldkit.db import connect
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+# Tests assert English command-line output (in process and in ``fieldkit`` subprocesses),
+# whatever this machine's locale is; tests/test_cli_i18n.py chooses other languages itself.
+os.environ["FIELDKIT_LANGUAGE"] = "en"
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ def test_issues_bench_runs_and_prints_every_figure():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
-    assert "Imported 300 issue(s)" in out
+    assert "Imported 300 issues." in out
     for measure in (
         "Import 300 issues",
         "Issue list, first page",

@@ -36,7 +36,7 @@ def test_import_csv_then_export_round_trips(runner, tmp_path):
     )
     result = runner("import", str(source))
     assert result.exit_code == 0, result.output
-    assert "Imported 3 issue(s)" in result.output
+    assert "Imported 3 issues." in result.output
     out = tmp_path / "out.jsonl"
     assert runner("export", "--format", "jsonl", "--out", str(out)).exit_code == 0
     exported = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
@@ -46,7 +46,7 @@ def test_import_csv_then_export_round_trips(runner, tmp_path):
     assert set(exported[0]) == set(COLUMNS)
     # Importing the export again changes nothing: every id is already here.
     again = runner("import", str(out))
-    assert "Imported 0 issue(s); 3 already present." in again.output
+    assert "Imported 0 issues. 3 were already present." in again.output
 
 
 def test_a_bad_row_names_its_row_and_nothing_is_imported(runner, tmp_path):

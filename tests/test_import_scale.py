@@ -62,7 +62,7 @@ def test_imported_issues_without_ids_are_all_imported_and_searchable(runner, db,
     before = triggers(db)
     result = runner("import", str(write_csv(tmp_path / "issues.csv", ROWS)))
     assert result.exit_code == 0, result.output
-    assert "Imported 3 issue(s)" in result.output
+    assert "Imported 3 issues." in result.output
     assert titles(db, "ecole") == {"Forage en panne à l'école"}
     assert titles(db, "पानी") == {"पानी की टंकी टूटी हुई है"}
     assert titles(db, "dawa Nyando") == {"Zahanati haina dawa"}
@@ -88,6 +88,6 @@ def test_importing_the_same_file_twice_adds_nothing(runner, db, tmp_path):
     exported = tmp_path / "export.csv"
     assert runner("export", "--format", "csv", "--out", str(exported)).exit_code == 0
     result = runner("import", str(exported))
-    assert "Imported 0 issue(s); 3 already present." in result.output
+    assert "Imported 0 issues. 3 were already present." in result.output
     assert db.execute("SELECT COUNT(*) FROM issues").fetchone()[0] == 3
     assert titles(db, "Joal") == {"Forage en panne à l'école"}

@@ -18,7 +18,7 @@ def test_meetings_bench_runs_and_prints_every_figure():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
-    assert "Imported 60 meeting(s)" in out and "Imported 180 action item(s)" in out
+    assert "Imported 60 meetings." in out and "Imported 180 action items." in out
     for measure in (
         "Meeting list query",
         "Home overdue / due-this-week query",

@@ -40,12 +40,12 @@ def test_meetings_and_action_items_survive_export_then_import_elsewhere(recorded
         files[kind] = tmp_path / f"{kind}.{fmt}"
         result = run(data_dir, "export", "--format", fmt, "--kind", kind, "--out", str(files[kind]))
         assert result.exit_code == 0, result.output
-    assert "Exported 2 action item(s)" in result.output
+    assert "Exported 2 action items" in result.output
     other = tmp_path / "other"
     for kind in ("issues", "meetings", "actions"):  # kind recognised from the columns
         result = run(other, "import", str(files[kind]))
         assert result.exit_code == 0, result.output
-    assert "Imported 2 action item(s); 0 already present." in result.output
+    assert "Imported 2 action items. 0 were already present." in result.output
     source, copy = connect(data_dir / "fieldkit.db"), connect(other / "fieldkit.db")
     try:
         for table, columns in [
@@ -61,7 +61,7 @@ def test_meetings_and_action_items_survive_export_then_import_elsewhere(recorded
         source.close()
         copy.close()
     again = run(other, "import", str(files["meetings"]))
-    assert "Imported 0 meeting(s); 2 already present." in again.output
+    assert "Imported 0 meetings. 2 were already present." in again.output
 
 
 def test_meetings_csv_has_one_documented_row_per_meeting(recorded, runner):

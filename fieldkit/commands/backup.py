@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from ..cli import main, pass_ctx
+from ..i18n import gettext as _
 from ..instance import AlreadyRunning, InstanceLock
 
 
@@ -23,7 +24,7 @@ def backup(ctx, dest):
         folder = make_backup(data_dir, dest)
     except BackupError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"Backup written to {folder}")
+    click.echo(_("Backup written to %(folder)s", folder=str(folder)))
 
 
 @main.command()
@@ -45,10 +46,17 @@ def restore(ctx, src, other_install):
     try:
         lock = InstanceLock(data_dir).acquire()
     except AlreadyRunning as running:
-        where = f" at {running.url}" if running.url else ""
-        raise click.ClickException(
-            f"FieldKit is running for {data_dir}{where}; close it, then restore again."
-        ) from None
+        if running.url:
+            message = _(
+                "FieldKit is running for %(folder)s at %(url)s; close it, then restore again.",
+                folder=str(data_dir),
+                url=running.url,
+            )
+        else:
+            message = _(
+                "FieldKit is running for %(folder)s; close it, then restore again.", folder=str(data_dir)
+            )
+        raise click.ClickException(message) from None
     try:
         manifest = restore_backup(src, data_dir, other_install=other_install)
     except BackupError as error:
@@ -56,6 +64,9 @@ def restore(ctx, src, other_install):
     finally:
         lock.release()
     click.echo(
-        f"Restored the backup made {manifest.created_at}; the previous database is kept "
-        f"in {data_dir / 'before-restore'}"
+        _(
+            "Restored the backup made %(made)s; the previous database is kept in %(folder)s",
+            made=manifest.created_at,
+            folder=str(data_dir / "before-restore"),
+        )
     )

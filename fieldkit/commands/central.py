@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ..cli import main, pass_ctx
+from ..i18n import gettext as _
 
 
 def _central(ctx):
@@ -44,13 +45,19 @@ def init(ctx, admin, password):
     from ..central import queries
 
     if len(password) < 8:
-        raise click.ClickException("the password must have at least 8 characters")
+        raise click.ClickException(_("the password must have at least 8 characters"))
     app, conn = _central(ctx)
     try:
         queries.add_user(conn, admin, password, country="*")
     finally:
         conn.close()
-    click.echo(f"Central server ready in {app.config['DATA_DIR']}; admin account: {admin}.")
+    click.echo(
+        _(
+            "Central server ready in %(folder)s; admin account: %(account)s.",
+            folder=str(app.config["DATA_DIR"]),
+            account=admin,
+        )
+    )
 
 
 @central.command("add-user")
@@ -70,13 +77,13 @@ def add_user(ctx, username, password, country):
     from ..central import queries
 
     if len(password) < 8:
-        raise click.ClickException("the password must have at least 8 characters")
+        raise click.ClickException(_("the password must have at least 8 characters"))
     _app, conn = _central(ctx)
     try:
         queries.add_user(conn, username, password, country=country.upper() if country != "*" else "*")
     finally:
         conn.close()
-    click.echo(f"Account {username} can sign in.")
+    click.echo(_("Account %(account)s can sign in.", account=username))
 
 
 @central.command("enroll-code")
@@ -97,7 +104,7 @@ def enroll_code(ctx, org, country, hours, url):
         conn.close()
     click.echo(code)
     if url:
-        click.echo(f"On the device: fieldkit enroll {url} {code}", err=True)
+        click.echo(_("On the device: %(command)s", command=f"fieldkit enroll {url} {code}"), err=True)
     click.echo(qr_text(f"{url}#enroll={code}" if url else code), err=True)
 
 
@@ -111,10 +118,10 @@ def revoke(ctx, device):
     _app, conn = _central(ctx)
     try:
         if not queries.revoke(conn, device):
-            raise click.ClickException(f"no enrolled, unrevoked device {device}")
+            raise click.ClickException(_("no enrolled, unrevoked device %(device)s", device=device))
     finally:
         conn.close()
-    click.echo(f"Device {device} is revoked.")
+    click.echo(_("Device %(device)s is revoked.", device=device))
 
 
 @central.command()
@@ -128,7 +135,13 @@ def serve(ctx, host, port, threads):
 
     app = ctx.app(ROLE="central")
     server = make_server(app, host=host, port=port, threads=threads)
-    click.echo(f"FieldKit central is serving {app.config['DATA_DIR']} at {server_url(server)}")
+    click.echo(
+        _(
+            "FieldKit central is serving %(folder)s at %(url)s",
+            folder=str(app.config["DATA_DIR"]),
+            url=server_url(server),
+        )
+    )
     sys.stdout.flush()
     try:
         server.run()
@@ -166,16 +179,22 @@ def bundle_import(ctx, file, reply):
     def peer_of(device_id):
         device = queries.device(conn, device_id)
         if device is None or device["revoked_at"]:
-            raise AuthError(f"device {device_id or '?'} is not enrolled here or was revoked")
+            raise AuthError(
+                _("device %(device)s is not enrolled here or was revoked", device=device_id or "?")
+            )
         return Peer(device["device_id"], device["org"], device["country"]), device["public_key"]
 
     try:
         done = bundles.import_at_central(conn, file, peer_of, Path(app.config["DATA_DIR"]) / "blobs", reply)
     except SyncError as error:
-        raise click.ClickException(f"nothing was imported: {error}") from None
+        raise click.ClickException(_("nothing was imported: %(reason)s", reason=str(error))) from None
     finally:
         conn.close()
     click.echo(
-        f"Applied changes up to {done['applied_up_to']}; the reply carries {done['sent_back']} changes "
-        f"to {reply}."
+        _(
+            "Applied changes up to %(position)s; the reply carries %(changes)s changes to %(file)s.",
+            position=done["applied_up_to"],
+            changes=done["sent_back"],
+            file=str(reply),
+        )
     )

@@ -7,6 +7,12 @@ from pathlib import Path
 import click
 
 from ..cli import main, pass_ctx
+from ..i18n import current_locale, format_number, ngettext, reset_cli_locale, set_cli_locale
+from ..i18n import gettext as _
+
+
+def not_enrolled() -> str:
+    return _("this device is not enrolled: run `fieldkit enroll URL CODE` first")
 
 
 def _open(ctx):
@@ -28,17 +34,24 @@ def enroll(ctx, url, code):
     from ..views.sync import open_client
 
     if not url.startswith(("http://", "https://")):
-        raise click.ClickException("the server address must start with http:// or https://")
+        raise click.ClickException(_("the server address must start with http:// or https://"))
     app, conn = _open(ctx)
     try:
         with open_client(app.config, conn, url) as client:
             answer = client.enroll(code, url)
     except SyncError as error:
-        raise click.ClickException(f"enrolment failed: {error}") from None
+        raise click.ClickException(_("enrolment failed: %(reason)s", reason=str(error))) from None
     finally:
         conn.close()
     settings.save(Path(app.config["DATA_DIR"]), {"ORG": answer["org"], "COUNTRY": answer["country"]})
-    click.echo(f"Enrolled with {url} for {answer['org']} ({answer['country']}); now run `fieldkit sync`.")
+    click.echo(
+        _(
+            "Enrolled with %(url)s for %(org)s (%(country)s); now run `fieldkit sync`.",
+            url=url,
+            org=answer["org"],
+            country=answer["country"],
+        )
+    )
 
 
 @main.command("sync")
@@ -54,17 +67,36 @@ def sync_command(ctx, quiet):
     app, conn = _open(ctx)
     try:
         if not sync_client.enrolled(conn):
-            raise click.ClickException("this device is not enrolled: run `fieldkit enroll URL CODE` first")
+            raise click.ClickException(not_enrolled())
+
+        language = current_locale()
 
         def progress(event, **info):
             if quiet:
                 return
+            # Sync may report from a worker thread: print in this command's language there too.
+            token = set_cli_locale(language)
+            try:
+                _progress(event, info)
+            finally:
+                reset_cli_locale(token)
+
+        def _progress(event, info):
             if event == "push":
-                click.echo(f"  sent {info['sent']} changes", err=True)
+                click.echo(
+                    "  " + ngettext("sent %(num)s change", "sent %(num)s changes", info["sent"]), err=True
+                )
             elif event == "pull":
-                click.echo(f"  received {info['received']} changes", err=True)
+                received = ngettext("received %(num)s change", "received %(num)s changes", info["received"])
+                click.echo("  " + received, err=True)
             elif event == "upload":
-                click.echo(f"  file {info['sha256'][:12]}: {info['offset']}/{info['size']} bytes", err=True)
+                line = _(
+                    "file %(file)s: %(done)s of %(size)s bytes",
+                    file=info["sha256"][:12],
+                    done=format_number(info["offset"]),
+                    size=format_number(info["size"]),
+                )
+                click.echo("  " + line, err=True)
 
         client = open_client(app.config, conn, progress=progress)
         try:
@@ -72,12 +104,17 @@ def sync_command(ctx, quiet):
                 summary = client.sync()
         except SyncError as error:
             raise click.ClickException(
-                f"sync stopped: {error} (what was already sent or received is kept)"
+                _("sync stopped: %(reason)s (what was already sent or received is kept)", reason=str(error))
             ) from None
-        with app.test_request_context():
-            for line in summary_lines(summary.__dict__):
-                click.echo(line)
-        click.echo(f"{summary.bytes_sent} bytes sent, {summary.bytes_received} bytes received.")
+        for line in summary_lines(summary.__dict__):
+            click.echo(line)
+        click.echo(
+            _(
+                "Bytes sent: %(sent)s. Bytes received: %(received)s.",
+                sent=format_number(summary.bytes_sent),
+                received=format_number(summary.bytes_received),
+            )
+        )
     finally:
         conn.close()
 
@@ -98,11 +135,18 @@ def bundle_export(ctx, file):
     app, conn = _open(ctx)
     try:
         if not sync_client.enrolled(conn):
-            raise click.ClickException("this device is not enrolled: run `fieldkit enroll URL CODE` first")
+            raise click.ClickException(not_enrolled())
         made = bundles.export_device(conn, file, Path(app.config["DATA_DIR"]) / "blobs")
     finally:
         conn.close()
-    click.echo(f"Wrote {made['ops']} changes and {made['blobs']} files to {file}.")
+    click.echo(
+        _(
+            "Wrote %(changes)s changes and %(files)s files to %(file)s.",
+            changes=made["ops"],
+            files=made["blobs"],
+            file=str(file),
+        )
+    )
 
 
 @bundle.command("import")
@@ -117,9 +161,14 @@ def bundle_import(ctx, file):
     try:
         done = bundles.import_reply(conn, file, Path(app.config["DATA_DIR"]) / "blobs")
     except SyncError as error:
-        raise click.ClickException(f"nothing was imported: {error}") from None
+        raise click.ClickException(_("nothing was imported: %(reason)s", reason=str(error))) from None
     finally:
         conn.close()
     click.echo(
-        f"Received {done['received']} changes and {done['blobs']} files; central has {done['acked']} of ours."
+        _(
+            "Received %(changes)s changes and %(files)s files; central has %(acked)s of ours.",
+            changes=done["received"],
+            files=done["blobs"],
+            acked=done["acked"],
+        )
     )

@@ -10,7 +10,7 @@ import click
 
 from .. import catalogs
 from ..cli import main
-from ..i18n import clear_caches
+from ..i18n import clear_caches, ngettext
 from ..i18n import gettext as _
 from ..languages import BY_CODE, LANGUAGES, Language, alias_target, canonical_tag
 
@@ -99,7 +99,9 @@ def check(no_stale, directory):
     for line in found:
         click.echo(line, err=True)
     if found:
-        raise click.ClickException(_("%(count)s translation problem(s) found.", count=len(found)))
+        raise click.ClickException(
+            ngettext("%(num)s translation problem found.", "%(num)s translation problems found.", len(found))
+        )
     click.echo(_("No problems found: placeholders, HTML tags and catalogs are in order."))
 
 
