@@ -20,6 +20,8 @@ from .errors import AuthError, Forbidden, Incompatible, ProtocolError, SyncError
 from .merge import OP_COLUMNS, op_from_row
 
 RETRIES = 8
+#: Page cache (KiB) a pull may use while it runs (SQLite's default is 2,000).
+PULL_CACHE_KIB = 32 * 1024
 #: Consecutive cut connections a sync tolerates (shrinking batches each time) before it stops.
 MAX_CUTS = 60
 
@@ -314,8 +316,6 @@ class Client:
         merged; a page whose fetch failed is asked for again from the last committed cursor.
         """
         page = page or self.max_page
-        top = page
-        received = 0
         cursor = int(journal.replica_value(self.conn, "pull_cursor", "0") or 0)
         token = journal.replica_value(self.conn, "sync_token")
         replica = journal.device_id(self.conn)
@@ -323,6 +323,21 @@ class Client:
             replica = None  # the id the device enrolled as: the server's default
         else:
             self.claim(replica)
+        # A first pull writes every row and index page: a larger page cache while it runs
+        # saves re-reading them (about 10 % of the CPU at 100,000 records).
+        cache = int(self.conn.execute("PRAGMA cache_size").fetchone()[0])
+        grow = -PULL_CACHE_KIB < cache < 0  # negative: KiB (a positive size counts pages)
+        if grow:
+            self.conn.execute(f"PRAGMA cache_size = {-PULL_CACHE_KIB}")
+        try:
+            return self._pull(cursor, page, token, replica)
+        finally:
+            if grow:
+                self.conn.execute(f"PRAGMA cache_size = {cache}")
+
+    def _pull(self, cursor: int, page: int, token: str | None, replica: str | None) -> int:
+        top = page
+        received = 0
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fieldkit-pull") as fetcher:
             ahead = None
             while True:
