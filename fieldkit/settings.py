@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .i18n import gettext as _
+
 
 class SettingError(ValueError):
     """A setting's stored or environment value cannot be used; the message says which and why."""
@@ -38,7 +40,9 @@ class Setting:
             try:
                 return int(text)
             except ValueError:
-                raise SettingError(f"{self.env} must be a whole number, not {text!r}") from None
+                raise SettingError(
+                    _("%(setting)s must be a whole number, not %(value)s", setting=self.env, value=repr(text))
+                ) from None
         return text
 
     def check(self, value: Any) -> Any:
@@ -52,7 +56,15 @@ class Setting:
             low = self.minimum if self.minimum is not None else value
             high = self.maximum if self.maximum is not None else value
             if not low <= value <= high:
-                raise SettingError(f"{self.env} must be between {self.minimum} and {self.maximum}, not {value}")
+                raise SettingError(
+                    _(
+                        "%(setting)s must be between %(minimum)s and %(maximum)s, not %(value)s",
+                        setting=self.env,
+                        minimum=self.minimum,
+                        maximum=self.maximum,
+                        value=value,
+                    )
+                )
         return value
 
 
@@ -61,13 +73,31 @@ SETTINGS = (
     Setting("ORG", "local", "Partner organisation this device records for (set by enrolment)."),
     Setting("DEFAULT_LANGUAGE", "en", "UI language used when the browser asks for none we ship."),
     Setting("MAX_UPLOAD_MB", 25, "Largest attachment accepted, in megabytes.", minimum=1, maximum=1000),
-    Setting("NO_RESPONSE_DAYS", 30, "An open issue with no government response for this many days needs attention.", minimum=1, maximum=3650),
+    Setting(
+        "NO_RESPONSE_DAYS",
+        30,
+        "An open issue with no government response for this many days needs attention.",
+        minimum=1,
+        maximum=3650,
+    ),
     Setting("PAGE_SIZE", 25, "Issues shown per page in lists.", minimum=5, maximum=200),
     Setting("AUTHOR", "", "Name recorded as the author of changes made on this device."),
-    Setting("BACKUP_DIR", "", "Folder (e.g. on a USB stick) for the automatic daily backup; empty: no automatic backup."),
-    Setting("BACKUP_KEEP", 7, "How many automatic backups to keep in the backup folder.", minimum=1, maximum=365),
+    Setting(
+        "BACKUP_DIR",
+        "",
+        "Folder (e.g. on a USB stick) for the automatic daily backup; empty: no automatic backup.",
+    ),
+    Setting(
+        "BACKUP_KEEP", 7, "How many automatic backups to keep in the backup folder.", minimum=1, maximum=365
+    ),
     Setting("HUB_HOST", "0.0.0.0", "Address the community hub listens on (every network by default)."),  # noqa: S104
-    Setting("HUB_PORT", 8080, "Port of the community hub when it is switched on from Settings.", minimum=1, maximum=65535),
+    Setting(
+        "HUB_PORT",
+        8080,
+        "Port of the community hub when it is switched on from Settings.",
+        minimum=1,
+        maximum=65535,
+    ),
 )
 
 BY_NAME = {s.name: s for s in SETTINGS}

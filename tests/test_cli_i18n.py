@@ -52,8 +52,8 @@ def french_catalog(tmp_path, monkeypatch):
 
 @pytest.fixture
 def fieldkit(data_dir):
-    def invoke(*args, **env):
-        return CliRunner().invoke(main, ["--data", str(data_dir), *args], env={**CLEAN, **env})
+    def invoke(*args, input=None, **env):
+        return CliRunner().invoke(main, ["--data", str(data_dir), *args], input=input, env={**CLEAN, **env})
 
     return invoke
 
@@ -154,3 +154,42 @@ def test_cli_locale_negotiates_against_the_shipped_languages(env, expected):
 def test_wolof_command_line_falls_back_to_french_then_english(fieldkit, french_catalog, tmp_path):
     result = fieldkit("import", str(bad_csv(tmp_path / "issues.csv")), LANG="wo_SN.UTF-8")
     assert "ligne 3, title : Ce champ est obligatoire." in result.output
+
+
+def test_password_prompts_and_their_errors_are_in_the_chosen_language(fieldkit, french_catalog):
+    write_catalog(
+        french_catalog,
+        "fr",
+        {
+            **FRENCH,
+            "Password": "Mot de passe",
+            "Repeat for confirmation": "Répétez pour confirmer",
+            "the password must have at least 8 characters": "le mot de passe doit avoir au moins 8 caractères",
+        },
+        plural_forms=FRENCH_PLURALS,
+    )
+    i18n.clear_caches()
+    result = fieldkit("central", "add-user", "amina", input="short\nshort\n", LANG="fr_SN.UTF-8")
+    assert result.exit_code == 1
+    assert "Mot de passe: " in result.output and "Répétez pour confirmer: " in result.output
+    assert "Error: le mot de passe doit avoir au moins 8 caractères" in result.output
+    english = fieldkit("central", "add-user", "amina", input="short\nshort\n", LANG="C")
+    assert "Password: " in english.output and "Repeat for confirmation: " in english.output
+
+
+def test_a_bad_setting_is_a_one_line_error_in_the_chosen_language(fieldkit, french_catalog):
+    write_catalog(
+        french_catalog,
+        "fr",
+        {
+            **FRENCH,
+            "%(setting)s must be between %(minimum)s and %(maximum)s, not %(value)s": (
+                "%(setting)s doit être entre %(minimum)s et %(maximum)s, pas %(value)s"
+            ),
+        },
+        plural_forms=FRENCH_PLURALS,
+    )
+    i18n.clear_caches()
+    result = fieldkit("export", "--format", "csv", FIELDKIT_NO_RESPONSE_DAYS="0", LANG="fr_FR.UTF-8")
+    assert result.exit_code == 1
+    assert result.output == "Error: FIELDKIT_NO_RESPONSE_DAYS doit être entre 1 et 3650, pas 0\n"

@@ -9,6 +9,11 @@ import click
 
 from ..cli import main, pass_ctx
 from ..i18n import gettext as _
+from ..i18n import lazy_gettext
+
+#: Password prompts, translated when they are shown (the language is chosen at start-up).
+PASSWORD_PROMPT = lazy_gettext("Password")
+REPEAT_PROMPT = lazy_gettext("Repeat for confirmation")
 
 
 def _central(ctx):
@@ -34,9 +39,9 @@ def central():
 @click.option(
     "--password",
     envvar="FIELDKIT_ADMIN_PASSWORD",
-    prompt=True,
+    prompt=PASSWORD_PROMPT,
     hide_input=True,
-    confirmation_prompt=True,
+    confirmation_prompt=REPEAT_PROMPT,
     help="Its password (or $FIELDKIT_ADMIN_PASSWORD; asked if missing).",
 )
 @pass_ctx
@@ -65,9 +70,9 @@ def init(ctx, admin, password):
 @click.option(
     "--password",
     envvar="FIELDKIT_USER_PASSWORD",
-    prompt=True,
+    prompt=PASSWORD_PROMPT,
     hide_input=True,
-    confirmation_prompt=True,
+    confirmation_prompt=REPEAT_PROMPT,
     help="The password (or $FIELDKIT_USER_PASSWORD; asked if missing).",
 )
 @click.option("--country", default="*", show_default=True, help="Country the account manages (* for all).")
