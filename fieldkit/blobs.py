@@ -83,8 +83,10 @@ class Store:
                     size += len(chunk)
                     if size > max_bytes:
                         raise Invalid(
-                            _("This file is too large: the limit is %(limit)s MB.",
-                              limit=max_bytes // (1 << 20))
+                            _(
+                                "This file is too large: the limit is %(limit)s MB.",
+                                limit=max_bytes // (1 << 20),
+                            )
                         )
                     digest.update(chunk)
                     out.write(chunk)
@@ -136,8 +138,10 @@ def accept(store: Store, upload, *, max_bytes: int) -> dict:
         media_type = sniff(temp)
         if media_type not in ACCEPTED:
             raise Invalid(
-                _("This kind of file is not accepted. Attach photos (JPEG, PNG, WebP), "
-                  "audio recordings or documents (PDF, Word, spreadsheets).")
+                _(
+                    "This kind of file is not accepted. Attach photos (JPEG, PNG, WebP), "
+                    "audio recordings or documents (PDF, Word, spreadsheets)."
+                )
             )
         if media_type in DISPLAYABLE:
             try:

@@ -29,22 +29,39 @@ log = logging.getLogger(__name__)
 
 def _messages(status: int) -> tuple[str, str]:
     titles = {
-        400: (_("Something in that request was not right"),
-              _("Go back, check what you entered, and try again.")),
+        400: (
+            _("Something in that request was not right"),
+            _("Go back, check what you entered, and try again."),
+        ),
         403: (_("Not allowed"), _("You do not have access to this page.")),
         404: (_("Not found"), _("This page or record does not exist, or it was deleted.")),
         405: (_("Not allowed"), _("This address cannot be used that way.")),
-        413: (_("That upload is too large"),
-              _("Each file must be smaller than the upload limit. Nothing was saved; go back "
-                "and attach a smaller file.")),
+        413: (
+            _("That upload is too large"),
+            _(
+                "Each file must be smaller than the upload limit. Nothing was saved; go back "
+                "and attach a smaller file."
+            ),
+        ),
         429: (_("Too many attempts"), _("Wait a minute, then try again.")),
-        503: (_("FieldKit is busy"),
-              _("A large import or a backup is running, so nothing was saved. Go back and submit "
-                "the form again in a minute: what you typed is still there.")),
+        503: (
+            _("FieldKit is busy"),
+            _(
+                "A large import or a backup is running, so nothing was saved. Go back and submit "
+                "the form again in a minute: what you typed is still there."
+            ),
+        ),
     }
-    return titles.get(status, (_("Something went wrong"),
-                               _("Nothing you typed was lost in the database. Go back and try "
-                                 "again; if it keeps happening, tell your country team.")))
+    return titles.get(
+        status,
+        (
+            _("Something went wrong"),
+            _(
+                "Nothing you typed was lost in the database. Go back and try "
+                "again; if it keeps happening, tell your country team."
+            ),
+        ),
+    )
 
 
 def wants_json() -> bool:
@@ -72,8 +89,10 @@ def handle(error):
     if isinstance(error, CSRFError):
         status = 400
         title = _("This form has expired")
-        detail = _("For your safety, forms expire. Reload the page and submit again; what "
-                   "you typed is still in the browser's form if you go back.")
+        detail = _(
+            "For your safety, forms expire. Reload the page and submit again; what "
+            "you typed is still in the browser's form if you go back."
+        )
     elif isinstance(error, HTTPException):
         status = error.code or 500
         title, detail = _messages(status)

@@ -55,8 +55,18 @@ def test_recorded_issue_shows_every_field(client, db):
         tags="water, urgent, Water",
     )
     page = client.get(f"/issues/{issue_id}").get_data(as_text=True)
-    for text in ("Borehole broken since March", "Kolwa borehole", "County water department", "Ms Achieng",
-                 "WS-0042", "Ksh", "1,500,000.00", "urgent", "Anonymous", "-0.0917"):
+    for text in (
+        "Borehole broken since March",
+        "Kolwa borehole",
+        "County water department",
+        "Ms Achieng",
+        "WS-0042",
+        "Ksh",
+        "1,500,000.00",
+        "urgent",
+        "Anonymous",
+        "-0.0917",
+    ):
         assert text in page
     row = db.execute("SELECT * FROM issues WHERE id = ?", (issue_id,)).fetchone()
     assert row["ref"].startswith("KE-") and row["status"] == "reported"
@@ -76,8 +86,16 @@ def test_double_submit_creates_one_issue(client, db):
 def test_bad_input_shows_messages_beside_fields_and_saves_nothing(client, db):
     response = client.submit(
         "/issues/new",
-        issue_form(title="", observed_on="2999-01-01", people_affected="-4", lat="95", lon="10",
-                   description="bad\x07text", budget_currency="XYZ", severity="9"),
+        issue_form(
+            title="",
+            observed_on="2999-01-01",
+            people_affected="-4",
+            lat="95",
+            lon="10",
+            description="bad\x07text",
+            budget_currency="XYZ",
+            severity="9",
+        ),
     )
     assert response.status_code == 422
     errors = errors_in(response)
@@ -118,7 +136,10 @@ def test_photo_is_stored_by_hash_and_shown_downscaled(client, app, db):
 
 def test_renamed_executable_is_refused_and_nothing_saved(client, db):
     data = issue_form()
-    data["files"] = (io.BytesIO(b"MZ\x90\x00\x03" + b"\x00" * 200 + b"This program cannot be run in DOS mode"), "photo.jpg")
+    data["files"] = (
+        io.BytesIO(b"MZ\x90\x00\x03" + b"\x00" * 200 + b"This program cannot be run in DOS mode"),
+        "photo.jpg",
+    )
     response = client.submit("/issues/new", data, content_type="multipart/form-data")
     assert response.status_code == 422
     assert "not accepted" in errors_in(response)["files"]
@@ -148,7 +169,9 @@ def test_edit_changes_only_what_changed_and_history_shows_it(client, db):
     issue_id = create_issue(client)
     page = client.get(f"/issues/{issue_id}/edit").get_data(as_text=True)
     assert 'value="Borehole broken since March"' in page
-    response = client.submit(f"/issues/{issue_id}/edit", issue_form(title="Borehole still broken", status="verified"))
+    response = client.submit(
+        f"/issues/{issue_id}/edit", issue_form(title="Borehole still broken", status="verified")
+    )
     assert response.status_code == 303
     ops = db.execute("SELECT kind, fields FROM sync_ops WHERE tbl = 'issues' ORDER BY dseq").fetchall()
     assert [op["kind"] for op in ops] == ["create", "set"]
@@ -170,11 +193,19 @@ def test_delete_is_a_tombstone_and_restore_brings_it_back(client, db):
 
 def test_government_response_with_commitment_appears_and_becomes_overdue(client, db):
     issue_id = create_issue(client)
-    response = client.submit(f"/issues/{issue_id}/events", {
-        "kind": "response", "occurred_on": "2026-03-05", "channel": "meeting",
-        "official": "District water officer", "said": "A technician will come.",
-        "commitment": "Repair the pump", "due_on": "2026-04-01", "form_token": "resp-1",
-    })
+    response = client.submit(
+        f"/issues/{issue_id}/events",
+        {
+            "kind": "response",
+            "occurred_on": "2026-03-05",
+            "channel": "meeting",
+            "official": "District water officer",
+            "said": "A technician will come.",
+            "commitment": "Repair the pump",
+            "due_on": "2026-04-01",
+            "form_token": "resp-1",
+        },
+    )
     assert response.status_code == 303
     page = client.get(f"/issues/{issue_id}").get_data(as_text=True)
     assert "A technician will come." in page and "Repair the pump" in page
@@ -190,8 +221,10 @@ def test_government_response_with_commitment_appears_and_becomes_overdue(client,
 
 def test_status_change_event_moves_the_issue(client, db):
     issue_id = create_issue(client)
-    client.submit(f"/issues/{issue_id}/events", {"kind": "status", "occurred_on": "2026-03-02",
-                                                 "status": "raised", "form_token": "s-1"})
+    client.submit(
+        f"/issues/{issue_id}/events",
+        {"kind": "status", "occurred_on": "2026-03-02", "status": "raised", "form_token": "s-1"},
+    )
     assert db.execute("SELECT status FROM issues").fetchone()[0] == "raised"
     assert "Raised with authority" in client.get(f"/issues/{issue_id}").get_data(as_text=True)
 
@@ -205,7 +238,9 @@ def test_follow_up_visit_needs_an_answer(client):
 
 def test_search_filters_sort_and_pagination(client, app):
     app.config["PAGE_SIZE"] = 2
-    create_issue(client, title="École sans toilettes à Thiès", sector="sanitation", language="fr", severity="4")
+    create_issue(
+        client, title="École sans toilettes à Thiès", sector="sanitation", language="fr", severity="4"
+    )
     create_issue(client, title="स्कूल में शौचालय नहीं है", sector="education", language="hi", district="Lucknow")
     create_issue(client, title="Clinic without medicine", sector="health")
     assert "École sans toilettes" in client.get("/issues/?q=ecole+thies").get_data(as_text=True)

@@ -60,7 +60,9 @@ def run(conn, steps) -> None:
     for step in steps:
         kind = step[0]
         if kind == "create":
-            ids.append(issues.create_issue(conn, {"title": step[1], "sector": "water", "country": "KE"}, author="a"))
+            ids.append(
+                issues.create_issue(conn, {"title": step[1], "sector": "water", "country": "KE"}, author="a")
+            )
         elif not ids:
             continue
         elif kind == "edit":
@@ -72,11 +74,20 @@ def run(conn, steps) -> None:
             issues.restore_issue(conn, ids[step[1] % len(ids)])
         elif kind == "event":
             issue = issues.get_issue(conn, ids[step[1] % len(ids)])
-            event_ids.append(events.add_event(conn, issue, {
-                "kind": "response", "occurred_on": date.today().isoformat(), "said": "ok",
-                "commitment": "fix" if step[2] else "", "due_on": "2026-01-01" if step[2] else None,
-                "fulfilled": 0,
-            }))
+            event_ids.append(
+                events.add_event(
+                    conn,
+                    issue,
+                    {
+                        "kind": "response",
+                        "occurred_on": date.today().isoformat(),
+                        "said": "ok",
+                        "commitment": "fix" if step[2] else "",
+                        "due_on": "2026-01-01" if step[2] else None,
+                        "fulfilled": 0,
+                    },
+                )
+            )
         elif kind == "fulfil" and event_ids:
             events.set_fulfilled(conn, event_ids[step[1] % len(event_ids)], step[2])
 
@@ -108,7 +119,10 @@ def test_device_sequence_is_gapless_and_every_base_dot_names_a_real_op(steps):
     run(conn, steps)
     dseqs = [r[0] for r in conn.execute("SELECT dseq FROM sync_ops ORDER BY dseq")]
     assert dseqs == list(range(1, len(dseqs) + 1))
-    dots = {journal.dot_of({"*": f"{d}:{s}"}, "*") for d, s in conn.execute("SELECT device_id, dseq FROM sync_ops")}
+    dots = {
+        journal.dot_of({"*": f"{d}:{s}"}, "*")
+        for d, s in conn.execute("SELECT device_id, dseq FROM sync_ops")
+    }
     for (base,) in conn.execute("SELECT base FROM sync_ops"):
         for dot in json.loads(base).values():
             assert dot in dots

@@ -13,8 +13,7 @@ from . import tokens
 from .issues import now_iso
 
 
-def add_event(conn, issue: dict, values: dict, *, author: str = "",
-              token: str | None = None) -> str:
+def add_event(conn, issue: dict, values: dict, *, author: str = "", token: str | None = None) -> str:
     """Add an event to an issue's timeline; a status change also moves the issue's status.
 
     Returns the event id (the first one's, if this form was already submitted).
@@ -47,8 +46,7 @@ def add_event(conn, issue: dict, values: dict, *, author: str = "",
 def timeline(conn, issue_id: str) -> list[dict]:
     """An issue's events, oldest first."""
     rows = conn.execute(
-        "SELECT * FROM issue_events WHERE issue_id = ? AND deleted = 0 "
-        "ORDER BY occurred_on, created_at",
+        "SELECT * FROM issue_events WHERE issue_id = ? AND deleted = 0 ORDER BY occurred_on, created_at",
         (issue_id,),
     ).fetchall()
     return [dict(r) for r in rows]
