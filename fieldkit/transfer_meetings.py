@@ -72,7 +72,7 @@ COLUMNS = {"meetings": MEETING_COLUMNS, "actions": ACTION_COLUMNS}
 def detect_kind(path: Path, fmt: str | None = None) -> str:
     """Which kind of record a file holds, from the columns of its first row."""
     try:
-        for _number, row in _raw_rows(path, detect_format(path, fmt)):
+        for _number, row in _rows(path, detect_format(path, fmt)):
             if row is None:
                 break
             if "meeting_type" in row or "held_on" in row:
@@ -141,26 +141,6 @@ def export(conn, out, fmt: str, kind: str) -> int:
 # --- import -----------------------------------------------------------------------------------
 
 
-def _raw_rows(path: Path, fmt: str):
-    """Rows as text, except JSON Lines ``issues`` lists, which stay lists."""
-    if fmt == "csv":
-        yield from _rows(path, fmt)
-        return
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                data = json.loads(line)
-            except ValueError:
-                yield number, None
-                continue
-            if not isinstance(data, dict):
-                yield number, None
-                continue
-            yield number, {k: (v if k == "issues" else "" if v is None else str(v)) for k, v in data.items()}
-
-
 def _links(value, number: int, report: ImportReport, conn) -> list[dict]:
     if isinstance(value, str):
         if not value.strip():
@@ -211,7 +191,7 @@ def import_file(
     parsed: list[tuple[str, dict, list]] = []
     seen: set[str] = set()
     try:
-        rows = list(_raw_rows(path, fmt))
+        rows = list(_rows(path, fmt))
     except (UnicodeDecodeError, csv.Error) as error:
         report.problems.append(
             (
