@@ -78,3 +78,37 @@ def deferred_search(conn, tables: Iterable[str]):
                 (start,),
             )
             conn.execute(sql)
+
+
+@contextmanager
+def deferred_indexes(conn, table: str, adding: int):
+    """Within the caller's transaction: build ``table``'s plain indexes after a big insert.
+
+    Only when the table holds fewer rows than are about to be added (an initial pull): then
+    building each index once from the sorted rows costs less than adding every row to it.
+    Unique indexes stay (they check the rows as they come); the rest are dropped and
+    re-created from their own SQL, inside the transaction, so no other connection ever
+    sees them missing.
+    """
+    assert conn.in_transaction, "deferred_indexes runs inside a transaction"
+    indexes = []
+    if (
+        conn.execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM [{table}] LIMIT ?)", (adding,)).fetchone()[0]
+        < adding
+    ):
+        indexes = [
+            (name, sql)
+            for name, sql in conn.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+                (table,),
+            ).fetchall()
+            if not re.match(r"^\s*CREATE\s+UNIQUE\b", sql, re.IGNORECASE)
+        ]
+    for name, _sql in indexes:
+        conn.execute(f"DROP INDEX [{name}]")
+    try:
+        yield
+    finally:
+        if conn.in_transaction:
+            for _name, sql in indexes:
+                conn.execute(sql)

@@ -315,8 +315,11 @@ class Client:
         The next page is fetched (in a helper thread, over HTTP only) while this one is
         merged; a page whose fetch failed is asked for again from the last committed cursor.
         """
-        page = page or self.max_page
         cursor = int(journal.replica_value(self.conn, "pull_cursor", "0") or 0)
+        # A first pull grows its pages up to the largest the server sends: fewer, larger
+        # transactions, and the first pages build their indexes once (sync.bulk.deferred_indexes).
+        top = page or (max(self.max_page, protocol.MAX_PAGE) if cursor == 0 else self.max_page)
+        page = page or self.max_page
         token = journal.replica_value(self.conn, "sync_token")
         replica = journal.device_id(self.conn)
         if replica == (journal.replica_value(self.conn, "sync_device_id") or replica):
@@ -330,13 +333,12 @@ class Client:
         if grow:
             self.conn.execute(f"PRAGMA cache_size = {-PULL_CACHE_KIB}")
         try:
-            return self._pull(cursor, page, token, replica)
+            return self._pull(cursor, page, top, token, replica)
         finally:
             if grow:
                 self.conn.execute(f"PRAGMA cache_size = {cache}")
 
-    def _pull(self, cursor: int, page: int, token: str | None, replica: str | None) -> int:
-        top = page
+    def _pull(self, cursor: int, page: int, top: int, token: str | None, replica: str | None) -> int:
         received = 0
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fieldkit-pull") as fetcher:
             ahead = None

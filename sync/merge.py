@@ -24,10 +24,12 @@ edit whose base dots are the row's current dots) is a fast-forward that skips th
 from __future__ import annotations
 
 import json
+from collections import Counter
+from contextlib import ExitStack
 from typing import Any
 
 from . import journal
-from .bulk import deferred_search
+from .bulk import deferred_indexes, deferred_search
 from .ids import dot as make_dot
 from .ids import parse_dot
 
@@ -243,7 +245,12 @@ def _insert_new(conn, ops: list[dict]) -> int:
     )
     tables = [op["tbl"] for op in ops]
     defer = len(ops) >= DEFER_SEARCH_MIN
-    with deferred_search(conn, tables if defer else ()):
+    with ExitStack() as stack:
+        stack.enter_context(deferred_search(conn, tables if defer else ()))
+        if defer:
+            for table, adding in Counter(tables).items():
+                if adding >= DEFER_SEARCH_MIN:
+                    stack.enter_context(deferred_indexes(conn, table, adding))
         run: list = []
         sql = None
         shapes: dict = {}
