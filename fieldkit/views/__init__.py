@@ -49,30 +49,37 @@ def tag_list(value) -> list:
     return [str(tag) for tag in value] if isinstance(value, list) else ([] if value is None else [str(value)])
 
 
+def is_htmx() -> bool:
+    """An htmx request for a fragment (not a boosted link or form, which wants the whole page)."""
+    return request.headers.get("HX-Request") == "true" and not request.headers.get("HX-Boosted")
+
+
+def page_number() -> int:
+    """The ``page`` query argument, kept between 1 and a million; nonsense is page 1."""
+    try:
+        return max(1, min(int(request.args.get("page", 1)), 1_000_000))
+    except ValueError:
+        return 1
+
+
 def register(app) -> None:
-    from . import blobs, home, issues, meetings
+    from . import blobs, home, issues, meetings, text_translations
+    from . import settings as settings_views
+    from . import sync as sync_views
 
     app.context_processor(page_context)
     app.jinja_env.globals["new_form_token"] = uuid7
     app.jinja_env.filters["tag_list"] = tag_list
-    for module in (home, issues, blobs):
-        app.register_blueprint(module.bp)
-    from . import text_translations
-
-    app.register_blueprint(text_translations.bp)
-    from . import settings as settings_views
-
+    for blueprint in (home.bp, issues.bp, blobs.bp, text_translations.bp):
+        app.register_blueprint(blueprint)
     settings_views.init_app(app)  # Settings page, hub PIN gate, desktop window endpoint
     app.register_blueprint(meetings.bp)
     app.register_blueprint(meetings.search_bp)
-    from . import sync as sync_views
-
     sync_views.init_app(app)  # Sync page and review queue; at central also the sync API and admin
 
     @app.after_request
     def vary_on_htmx(response):
-        if request.headers.get("HX-Request"):
-            response.headers.add("Vary", "HX-Request")
-        elif response.mimetype == "text/html":
+        # Pages and their fragments share URLs: caches must key on the htmx header.
+        if request.headers.get("HX-Request") or response.mimetype == "text/html":
             response.headers.add("Vary", "HX-Request")
         return response

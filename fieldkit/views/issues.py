@@ -16,22 +16,11 @@ from ..queries import events as event_queries
 from ..queries import issues as queries
 from ..queries import tokens
 from ..validation import Invalid
-from . import author
+from . import author, is_htmx, page_number
 
 bp = Blueprint("issues", __name__, url_prefix="/issues")
 
 FILTERS = ("q", "status", "sector", "district", "community", "severity", "overdue", "deleted")
-
-
-def _is_htmx() -> bool:
-    return request.headers.get("HX-Request") == "true" and not request.headers.get("HX-Boosted")
-
-
-def _page_number() -> int:
-    try:
-        return max(1, min(int(request.args.get("page", 1)), 1_000_000))
-    except ValueError:
-        return 1
 
 
 @bp.get("/")
@@ -41,7 +30,7 @@ def index():
     if filters["severity"] not in {"", "1", "2", "3", "4"}:
         filters["severity"] = ""
     sort = request.args.get("sort", "updated")
-    page = _page_number()
+    page = page_number()
     page_size = current_app.config["PAGE_SIZE"]
     country = scope.current()
     rows, total = queries.list_issues(
@@ -57,7 +46,7 @@ def index():
         sorts=queries.SORTS,
         pages=max(1, -(-total // page_size)),
     )
-    if _is_htmx() and request.headers.get("HX-Target") == "results":
+    if is_htmx() and request.headers.get("HX-Target") == "results":
         return render_template("issues/_results.html", **context)
     context.update(
         districts=queries.places(conn, "district", country=country),

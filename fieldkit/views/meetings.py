@@ -21,7 +21,7 @@ from ..queries import issues as issue_queries
 from ..queries import meetings as queries
 from ..queries import tokens
 from ..records import ACTION_OWNER_KINDS, ACTION_STATUSES, LINK_OUTCOMES, MEETING_TYPES
-from . import author
+from . import author, is_htmx, page_number
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 search_bp = Blueprint("search", __name__)
@@ -44,17 +44,6 @@ DRAFT_FIELDS = (
 )
 
 
-def _is_htmx() -> bool:
-    return request.headers.get("HX-Request") == "true" and not request.headers.get("HX-Boosted")
-
-
-def _page_number() -> int:
-    try:
-        return max(1, min(int(request.args.get("page", 1)), 1_000_000))
-    except ValueError:
-        return 1
-
-
 @bp.context_processor
 def meeting_lists():
     return {
@@ -71,13 +60,13 @@ def index():
     filters = {k: request.args.get(k, "").strip() for k in ("q", "kind", "deleted")}
     if filters["kind"] not in MEETING_TYPES:
         filters["kind"] = ""
-    page = _page_number()
+    page = page_number()
     page_size = current_app.config["PAGE_SIZE"]
     rows, total = queries.list_meetings(
         conn, filters, page=page, page_size=page_size, country=scope.current()
     )
     context = dict(rows=rows, total=total, page=page, filters=filters, pages=max(1, -(-total // page_size)))
-    if _is_htmx() and request.headers.get("HX-Target") == "results":
+    if is_htmx() and request.headers.get("HX-Target") == "results":
         return render_template("meetings/_results.html", **context)
     return render_template(
         "meetings/index.html", drafts=queries.new_meeting_drafts(conn, country=scope.current()), **context
@@ -193,7 +182,7 @@ def show(meeting_id: str):
     conn = get_db()
     meeting = _meeting_or_404(meeting_id)
     context = _detail_context(conn, meeting)
-    if _is_htmx() and request.headers.get("HX-Target") == "found":
+    if is_htmx() and request.headers.get("HX-Target") == "found":
         return render_template("meetings/_found.html", **context)
     return render_template("meetings/detail.html", **context)
 
@@ -269,7 +258,7 @@ def restore(meeting_id: str):
 
 def _section(conn, meeting: dict, template: str, anchor: str, status: int = 200, **extra):
     """After a change: the section fragment for htmx, the whole page on error, else a redirect."""
-    if _is_htmx():
+    if is_htmx():
         return render_template(template, **_detail_context(conn, meeting, **extra)), status
     if status != 200:
         return render_template("meetings/detail.html", **_detail_context(conn, meeting, **extra)), status
@@ -316,7 +305,7 @@ def action_status(meeting_id: str, action_id: str):
         abort(400)
     action_queries.set_status(conn, action_id, status, author=author())
     target = request.form.get("next", "")
-    if target == "home" and not _is_htmx():
+    if target == "home" and not is_htmx():
         return redirect(url_for("home.index"), code=303)
     return _section(conn, meeting, "meetings/_actions.html", "actions")
 
