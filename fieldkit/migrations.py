@@ -466,3 +466,12 @@ def m06_central_scope(conn):
         CREATE INDEX IF NOT EXISTS meetings_country ON meetings (deleted, country, held_on DESC, starts_at DESC);
         """,
     )
+
+
+@migration
+def m07_sync_checks(conn):
+    """Issue 9: central records the ops it refuses; devices keep refusals and ops set aside."""
+    from sync import server
+
+    journal.install(conn)
+    server.install(conn)

@@ -8,6 +8,7 @@ committed as it goes, so a sync cut at any point resumes where it stopped.
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -43,6 +44,10 @@ class Summary:
     bytes_sent: int = 0
     bytes_received: int = 0
     held: int = 0
+    #: Changes of this device central refused in this sync (each with its reason on the Sync page).
+    refused: int = 0
+    #: Changes received that could not be applied here yet (kept, tried again at every pull).
+    set_aside: int = 0
     problems: list[str] = field(default_factory=list)
 
 
@@ -58,8 +63,7 @@ def status(conn) -> dict:
         "SELECT COUNT(*) FROM sync_ops WHERE device_id = ? AND dseq > ?", (device, pushed)
     ).fetchone()[0]
     photos = conn.execute(
-        "SELECT COUNT(DISTINCT sha256) FROM attachments WHERE deleted = 0 "
-        "AND sha256 NOT IN (SELECT sha256 FROM sync_blobs_sent)"
+        f"SELECT COUNT(*) FROM ({_files_sql()}) WHERE sha256 NOT IN (SELECT sha256 FROM sync_blobs_sent)"
     ).fetchone()[0]
     return {
         "photos_waiting": photos,
@@ -71,7 +75,37 @@ def status(conn) -> dict:
         "ops_waiting": waiting,
         "conflicts": merge.count_conflicts(conn),
         "enrolled": enrolled(conn),
+        "refused": conn.execute("SELECT COUNT(*) FROM sync_refusals").fetchone()[0],
+        "set_aside": conn.execute("SELECT COUNT(*) FROM sync_set_aside").fetchone()[0],
     }
+
+
+def _files_sql() -> str:
+    """SELECT of every distinct file hash live records name (from the declared file fields)."""
+    parts = [
+        f"SELECT [{column}] AS sha256 FROM [{table}] WHERE deleted = 0"
+        for table, column in journal.RECORDS.file_tables()
+    ]
+    return " UNION ".join(parts) if parts else "SELECT NULL AS sha256 WHERE 0"
+
+
+def refusals(conn, limit: int = 200) -> list[dict]:
+    """This device's changes central refused, newest first, with the reason."""
+    rows = conn.execute(
+        "SELECT device_id, dseq, tbl, row_id, kind, code, field, reason, at FROM sync_refusals "
+        "ORDER BY at DESC, dseq DESC LIMIT ?",
+        (limit,),
+    ).fetchall()
+    keys = ("device_id", "dseq", "tbl", "row_id", "kind", "code", "field", "reason", "at")
+    return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
+def set_aside(conn, limit: int = 200) -> list[dict]:
+    """Received changes this replica could not apply, oldest first, with the reason."""
+    rows = conn.execute(
+        "SELECT tbl, row_id, reason, at FROM sync_set_aside ORDER BY server_seq LIMIT ?", (limit,)
+    ).fetchall()
+    return [dict(zip(("tbl", "row_id", "reason", "at"), row, strict=True)) for row in rows]
 
 
 def _raise_for(response: httpx.Response) -> None:
@@ -99,6 +133,25 @@ def _raise_for(response: httpx.Response) -> None:
     error.code = code
     error.status = response.status_code
     raise error
+
+
+def _row_key(op: dict) -> tuple[str, str]:
+    return (str(op.get("tbl", ""))[:80], str(op.get("row_id", ""))[:80])
+
+
+def _check_pulled(op) -> dict | str | None:
+    """A pulled op validated; None for a table this version does not sync; else why not."""
+    if isinstance(op, dict) and op.get("tbl") not in journal.SYNCED and isinstance(op.get("tbl"), str):
+        try:
+            protocol.validate_envelope(op)
+        except ProtocolError as error:
+            return f"it is malformed ({error})"
+        return None
+    try:
+        protocol.validate_envelope(op)
+        return protocol.validate_op(op) | {"server_seq": op.get("server_seq")}
+    except ProtocolError as error:
+        return f"it is from a newer FieldKit or malformed ({error})"
 
 
 class Client:
@@ -293,6 +346,7 @@ class Client:
                 continue
             self.cuts = 0
             batch = min(batch * 2, self.max_batch)
+            self._record_refusals(device, rows, answer.get("results") or [])
             acked = int(answer["acked"])
             if acked <= pushed:
                 stalled += 1
@@ -308,6 +362,35 @@ class Client:
                 )
             self.progress("push", sent=sent)
         return sent
+
+    def _record_refusals(self, device: str, rows, results: list) -> None:
+        """Keep central's reasons for the ops it refused (they count as sent: it decided them)."""
+        refused = {r["dseq"]: r for r in results if isinstance(r, dict) and r.get("status") == "refused"}
+        if not refused:
+            return
+        ops = {row[1]: row for row in rows}
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        with journal.transaction(self.conn):
+            for dseq, result in refused.items():
+                row = ops.get(dseq)
+                if row is None:
+                    continue
+                self.conn.execute(
+                    "INSERT OR REPLACE INTO sync_refusals (device_id, dseq, tbl, row_id, kind, code, field, "
+                    "reason, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        device,
+                        dseq,
+                        row[2],
+                        row[3],
+                        row[4],
+                        str(result.get("code", ""))[:40],
+                        result.get("field") if isinstance(result.get("field"), str) else None,
+                        str(result.get("reason", ""))[:500],
+                        now,
+                    ),
+                )
+        self.summary.refused += len(refused)
 
     def pull(self, page: int | None = None) -> int:
         """Fetch and merge every op in scope after the cursor, one committed page at a time.
@@ -333,6 +416,7 @@ class Client:
         if grow:
             self.conn.execute(f"PRAGMA cache_size = {-PULL_CACHE_KIB}")
         try:
+            self.retry_set_aside()
             return self._pull(cursor, page, top, token, replica)
         finally:
             if grow:
@@ -365,38 +449,130 @@ class Client:
     def _fetch_page(self, cursor: int, page: int, token: str | None, replica: str | None) -> dict:
         """One page of ops, each checked (in the fetching thread, while the last page merges).
 
-        Ops of tables a newer FieldKit syncs stay as they came (``None`` in ``checked``).
+        ``checked`` holds, per op, the validated op, ``None`` for a table a newer FieldKit
+        syncs (kept as it came), or the reason it cannot be applied here (set aside).
         """
         params = {"after": cursor, "limit": page} | ({"replica": replica} if replica else {})
         answer = self.call("GET", "/ops", params=params, retries=1, token=token)
-        answer["checked"] = [
-            protocol.validate_op(op) | {"server_seq": op.get("server_seq")}
-            if not isinstance(op, dict) or op.get("tbl") in journal.SYNCED
-            else None
-            for op in answer.get("ops", [])
-        ]
+        if not isinstance(answer, dict) or not isinstance(answer.get("ops", []), list):
+            raise ProtocolError("the server sent a page that is not a list of changes")
+        answer["checked"] = [_check_pulled(op) for op in answer.get("ops", [])]
         return answer
 
     def _merge_page(self, answer: dict) -> int:
-        """Merge one page of ops and move the cursor past it, in one transaction."""
-        received = 0
+        """Merge one page of ops and move the cursor past it, in one transaction.
+
+        An op that cannot be applied here is set aside with its reason (and so is every later
+        op of its row), and the rest of the page goes on; see :meth:`retry_set_aside`.
+        """
         with journal.transaction(self.conn):
-            batch = []
-            for op, checked in zip(answer.get("ops", []), answer["checked"], strict=True):
-                if checked is None:
-                    # A table of a newer FieldKit: keep the op for when this one is updated.
-                    received += merge.apply_batch(self.conn, batch) + merge.store_op(self.conn, op)
-                    batch = []
-                    continue
-                batch.append(checked)
-            received += merge.apply_batch(self.conn, batch)
+            pairs = list(zip(answer.get("ops", []), answer["checked"], strict=True))
+            self.conn.execute("SAVEPOINT page")
+            try:
+                received = self._apply(pairs)
+            except sqlite3.Error:
+                # Some op breaks a constraint here: apply them one by one, setting aside what fails.
+                self.conn.execute("ROLLBACK TO page")
+                received = self._apply_one_by_one(pairs)
+            self.conn.execute("RELEASE page")
             journal.set_replica_value(self.conn, "pull_cursor", str(int(answer["cursor"])))
         return received
+
+    def _apply(self, pairs) -> int:
+        received = 0
+        batch = []
+        blocked = self._blocked_rows()
+        for op, checked in pairs:
+            if isinstance(checked, str) or (isinstance(checked, dict) and _row_key(checked) in blocked):
+                received += merge.apply_batch(self.conn, batch)
+                batch = []
+                reason = checked if isinstance(checked, str) else "waits for an earlier change of this record"
+                blocked.add(self._set_aside(op, reason))
+                continue
+            if checked is None:
+                # A table of a newer FieldKit: keep the op for when this one is updated.
+                received += merge.apply_batch(self.conn, batch) + merge.store_op(self.conn, op)
+                batch = []
+                continue
+            batch.append(checked)
+        return received + merge.apply_batch(self.conn, batch)
+
+    def _apply_one_by_one(self, pairs) -> int:
+        received = 0
+        for op, checked in pairs:
+            self.conn.execute("SAVEPOINT op")
+            try:
+                received += self._apply([(op, checked)])
+            except sqlite3.Error as error:
+                self.conn.execute("ROLLBACK TO op")
+                self._set_aside(op, f"it cannot be stored here ({error})")
+            self.conn.execute("RELEASE op")
+        return received
+
+    def _blocked_rows(self) -> set[tuple[str, str]]:
+        return {(t, r) for t, r in self.conn.execute("SELECT DISTINCT tbl, row_id FROM sync_set_aside")}
+
+    def _set_aside(self, op, reason: str) -> tuple[str, str]:
+        op = op if isinstance(op, dict) else {}
+        key = (str(op.get("tbl", ""))[:80], str(op.get("row_id", ""))[:80])
+        dseq = op.get("dseq") if isinstance(op.get("dseq"), int) else 0
+        self.conn.execute(
+            "INSERT OR IGNORE INTO sync_set_aside (device_id, dseq, server_seq, tbl, row_id, op, reason, at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
+            (
+                str(op.get("device_id", ""))[:64],
+                dseq,
+                op.get("server_seq") if isinstance(op.get("server_seq"), int) else None,
+                *key,
+                json.dumps(op, ensure_ascii=False),
+                reason[:500],
+            ),
+        )
+        self.summary.set_aside += 1
+        return key
+
+    def retry_set_aside(self) -> int:
+        """Try again every op set aside earlier (after an upgrade they may apply); returns how many did.
+
+        In server order, each in its own savepoint: one that applies leaves the table, one that
+        still fails stays with its new reason, and keeps every later op of its row waiting.
+        """
+        rows = self.conn.execute(
+            "SELECT device_id, dseq, op FROM sync_set_aside ORDER BY server_seq, device_id, dseq"
+        ).fetchall()
+        if not rows:
+            return 0
+        applied = 0
+        with journal.transaction(self.conn):
+            blocked: set[tuple[str, str]] = set()
+            for device_id, dseq, text in rows:
+                op = json.loads(text)
+                checked = _check_pulled(op)
+                key = _row_key(op)
+                if isinstance(checked, str) or key in blocked:
+                    blocked.add(key)
+                    continue
+                self.conn.execute("SAVEPOINT retry")
+                try:
+                    if checked is None:
+                        merge.store_op(self.conn, op)
+                    else:
+                        merge.apply_remote(self.conn, checked)
+                except sqlite3.Error:
+                    self.conn.execute("ROLLBACK TO retry")
+                    blocked.add(key)
+                else:
+                    self.conn.execute(
+                        "DELETE FROM sync_set_aside WHERE device_id = ? AND dseq = ?", (device_id, dseq)
+                    )
+                    applied += 1
+                self.conn.execute("RELEASE retry")
+        return applied
 
     # -- attachments ------------------------------------------------------------------
 
     def _local_shas(self, missing_here: bool) -> list[str]:
-        shas = [r[0] for r in self.conn.execute("SELECT DISTINCT sha256 FROM attachments WHERE deleted = 0")]
+        shas = [r[0] for r in self.conn.execute(_files_sql())]
         return [s for s in shas if self.blobs.has(s) != missing_here]
 
     def upload_blobs(self) -> None:

@@ -33,8 +33,11 @@ from .bulk import deferred_indexes, deferred_search
 from .ids import dot as make_dot
 from .ids import parse_dot
 
-#: Tables whose records people review; every other synced table is an add-only child set.
-REVIEWED_TABLES = {"issues", "meetings"}
+
+def reviewed_tables() -> set[str]:
+    """Tables whose records people review; every other synced table is an add-only child set."""
+    return journal.RECORDS.reviewed() if journal.RECORDS else set()
+
 
 OP_COLUMNS = "device_id, dseq, tbl, row_id, kind, fields, base, hlc, author, server_seq"
 
@@ -341,7 +344,7 @@ def row_state(ops: list[dict], table: str) -> tuple[dict, dict, dict, str] | Non
         return None
     create = creates[0]
     allowed = journal.SYNCED.get(table, frozenset())
-    reviewed = table in REVIEWED_TABLES
+    reviewed = table in reviewed_tables()
     by_dot = {make_dot(op["device_id"], op["dseq"]): op for op in ops}
     writers: dict[str, list[str]] = {}
     superseded: dict[str, set[str]] = {}

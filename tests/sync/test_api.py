@@ -9,6 +9,7 @@ import json
 import httpx
 import pytest
 
+import sync.client as client_module
 from fieldkit.db import transaction
 from sync import journal, merge, protocol
 from sync.errors import AuthError, Forbidden, Incompatible, ProtocolError
@@ -174,14 +175,19 @@ def test_a_revoked_device_is_refused_and_nothing_applied(make_device, central_ap
     assert hub.execute("SELECT COUNT(*) FROM issues").fetchone()[0] == 0
 
 
-def test_a_device_cannot_push_into_another_orgs_scope(make_device, hub):
+def test_a_record_outside_the_devices_scope_is_refused_and_the_rest_arrives(make_device, hub):
     a = make_device("a")
     a.enroll(org="kolwa-youth")
-    new_issue(a.conn, "Ours")
     new_issue(a.conn, "Theirs", org="other-partner")
-    with pytest.raises(Forbidden, match="scope"):
-        a.sync()
-    assert hub.execute("SELECT COUNT(*) FROM issues").fetchone()[0] == 0
+    new_issue(a.conn, "Ours")
+    summary = a.sync()
+    assert summary.refused == 1
+    assert [r[0] for r in hub.execute("SELECT title FROM issues")] == ["Ours"]
+    (refusal,) = client_module.refusals(a.conn)
+    assert refusal["code"] == "scope" and refusal["tbl"] == "issues"
+    # Nothing is left waiting: the next sync sends nothing again and refuses nothing new.
+    again = a.sync()
+    assert again.sent == 0 and again.refused == 0
 
 
 def test_a_device_never_receives_records_outside_its_scope(make_device, hub):
@@ -247,7 +253,11 @@ def test_a_malformed_op_is_refused_with_the_reason(make_device, central_app, hub
         token=token_of(a),
         body={"device_id": journal.device_id(a.conn), "ops": [op]},
     )
-    assert answer.status_code == 400 and "not synced" in answer.json()["detail"]
+    assert answer.status_code == 200
+    (result,) = answer.json()["results"]
+    assert result["status"] == "refused" and result["code"] == "malformed"
+    assert "not synced" in result["reason"]
+    assert hub.execute("SELECT COUNT(*) FROM sync_ops").fetchone()[0] == 0
 
 
 def test_private_reporter_details_never_leave_the_device(make_device, hub):
