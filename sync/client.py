@@ -8,14 +8,13 @@ committed as it goes, so a sync cut at any point resumes where it stopped.
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import httpx
 
-from . import journal, keys, merge, protocol
+from . import journal, keys, merge, protocol, pulled
 from .blobs import BlobDir
 from .errors import AuthError, Forbidden, Incompatible, ProtocolError, SyncError
 from .merge import OP_COLUMNS, op_from_row
@@ -23,6 +22,12 @@ from .merge import OP_COLUMNS, op_from_row
 RETRIES = 8
 #: Page cache (KiB) a pull may use while it runs (SQLite's default is 2,000).
 PULL_CACHE_KIB = 32 * 1024
+#: A page or batch should take about this long on the link: sizes follow what it carried
+#: recently, so on a poor link a cut loses a few seconds' work, and on a good one pages are large.
+TARGET_SECONDS = 3.0
+#: Where a sync starts before it has measured the link, and the smallest it goes.
+FIRST_SIZE = 200
+MIN_SIZE = 10
 #: Consecutive cut connections a sync tolerates (shrinking batches each time) before it stops.
 MAX_CUTS = 60
 
@@ -63,7 +68,7 @@ def status(conn) -> dict:
         "SELECT COUNT(*) FROM sync_ops WHERE device_id = ? AND dseq > ?", (device, pushed)
     ).fetchone()[0]
     photos = conn.execute(
-        f"SELECT COUNT(*) FROM ({_files_sql()}) WHERE sha256 NOT IN (SELECT sha256 FROM sync_blobs_sent)"
+        f"SELECT COUNT(*) FROM ({journal.files_sql()}) WHERE sha256 NOT IN (SELECT sha256 FROM sync_blobs_sent)"
     ).fetchone()[0]
     return {
         "photos_waiting": photos,
@@ -78,15 +83,6 @@ def status(conn) -> dict:
         "refused": conn.execute("SELECT COUNT(*) FROM sync_refusals").fetchone()[0],
         "set_aside": conn.execute("SELECT COUNT(*) FROM sync_set_aside").fetchone()[0],
     }
-
-
-def _files_sql() -> str:
-    """SELECT of every distinct file hash live records name (from the declared file fields)."""
-    parts = [
-        f"SELECT [{column}] AS sha256 FROM [{table}] WHERE deleted = 0"
-        for table, column in journal.RECORDS.file_tables()
-    ]
-    return " UNION ".join(parts) if parts else "SELECT NULL AS sha256 WHERE 0"
 
 
 def refusals(conn, limit: int = 200) -> list[dict]:
@@ -135,23 +131,16 @@ def _raise_for(response: httpx.Response) -> None:
     raise error
 
 
-def _row_key(op: dict) -> tuple[str, str]:
-    return (str(op.get("tbl", ""))[:80], str(op.get("row_id", ""))[:80])
+def _resize(size: int, count: int, elapsed: float, top: int) -> int:
+    """The next page or batch size after ``count`` ops took ``elapsed`` seconds.
 
-
-def _check_pulled(op) -> dict | str | None:
-    """A pulled op validated; None for a table this version does not sync; else why not."""
-    if isinstance(op, dict) and op.get("tbl") not in journal.SYNCED and isinstance(op.get("tbl"), str):
-        try:
-            protocol.validate_envelope(op)
-        except ProtocolError as error:
-            return f"it is malformed ({error})"
-        return None
-    try:
-        protocol.validate_envelope(op)
-        return protocol.validate_op(op) | {"server_seq": op.get("server_seq")}
-    except ProtocolError as error:
-        return f"it is from a newer FieldKit or malformed ({error})"
+    Scaled to take :data:`TARGET_SECONDS` at the rate just seen, at most doubling; a short
+    page (the end of what there was) says nothing about the link and keeps the size.
+    """
+    if count < size:
+        return size
+    fitting = int(count / max(elapsed, 0.01) * TARGET_SECONDS)
+    return max(MIN_SIZE, min(top, size * 2, fitting))
 
 
 class Client:
@@ -175,7 +164,7 @@ class Client:
         self.sleep = sleep
         self.summary = Summary()
         self.cuts = 0
-        self.max_batch = protocol.MAX_BATCH_OPS  # fewer, larger commits at central; halves on a cut
+        self.max_batch = protocol.MAX_BATCH_OPS  # the most a batch grows to; sized to the link as it goes
         self.max_page = 1000
         self.chunk = protocol.CHUNK_BYTES
 
@@ -227,6 +216,7 @@ class Client:
             extra.update({"Content-Type": "application/json", "Content-Encoding": "gzip"})
         delay = 0.2
         for attempt in range(retries):
+            self.summary.bytes_sent += len(content or b"") + 200  # sent again on a retry: counted again
             try:
                 response = self.http.request(
                     method,
@@ -242,7 +232,6 @@ class Client:
                 self.sleep(delay)
                 delay = min(delay * 2, 5.0)
                 continue
-            self.summary.bytes_sent += len(content or b"") + 200
             self.summary.bytes_received += response.num_bytes_downloaded + 200
             if response.status_code in (429, 502, 503, 504) and attempt < retries - 1:
                 self.sleep(delay)
@@ -320,7 +309,9 @@ class Client:
             else:
                 self.claim(replica)
                 acked = int(self.call("GET", "/state", params={"replica": replica})["acked"])
-            sent += self._push_ops(replica, acked, batch or self.max_batch, replica == current)
+            sent += self._push_ops(
+                replica, acked, batch or min(FIRST_SIZE, self.max_batch), replica == current
+            )
         self.summary.sent += sent
         return sent
 
@@ -339,13 +330,14 @@ class Client:
             if not rows:
                 break
             ops = [protocol.wire_op(op_from_row(r)) for r in rows]
+            started = time.monotonic()
             try:
                 answer = self.call("POST", "/push", body={"device_id": device, "ops": ops}, retries=1)
             except Unreachable:
                 batch = self._cut(batch)
                 continue
             self.cuts = 0
-            batch = min(batch * 2, self.max_batch)
+            batch = _resize(batch, len(rows), time.monotonic() - started, self.max_batch)
             self._record_refusals(device, rows, answer.get("results") or [])
             acked = int(answer["acked"])
             if acked <= pushed:
@@ -365,32 +357,7 @@ class Client:
 
     def _record_refusals(self, device: str, rows, results: list) -> None:
         """Keep central's reasons for the ops it refused (they count as sent: it decided them)."""
-        refused = {r["dseq"]: r for r in results if isinstance(r, dict) and r.get("status") == "refused"}
-        if not refused:
-            return
-        ops = {row[1]: row for row in rows}
-        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        with journal.transaction(self.conn):
-            for dseq, result in refused.items():
-                row = ops.get(dseq)
-                if row is None:
-                    continue
-                self.conn.execute(
-                    "INSERT OR REPLACE INTO sync_refusals (device_id, dseq, tbl, row_id, kind, code, field, "
-                    "reason, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        device,
-                        dseq,
-                        row[2],
-                        row[3],
-                        row[4],
-                        str(result.get("code", ""))[:40],
-                        result.get("field") if isinstance(result.get("field"), str) else None,
-                        str(result.get("reason", ""))[:500],
-                        now,
-                    ),
-                )
-        self.summary.refused += len(refused)
+        self.summary.refused += pulled.record_refusals(self.conn, device, rows, results)
 
     def pull(self, page: int | None = None) -> int:
         """Fetch and merge every op in scope after the cursor, one committed page at a time.
@@ -402,7 +369,7 @@ class Client:
         # A first pull grows its pages up to the largest the server sends: fewer, larger
         # transactions, and the first pages build their indexes once (sync.bulk.deferred_indexes).
         top = page or (max(self.max_page, protocol.MAX_PAGE) if cursor == 0 else self.max_page)
-        page = page or self.max_page
+        page = page or min(FIRST_SIZE, top)
         token = journal.replica_value(self.conn, "sync_token")
         replica = journal.device_id(self.conn)
         if replica == (journal.replica_value(self.conn, "sync_device_id") or replica):
@@ -435,7 +402,7 @@ class Client:
                     continue
                 ahead = None
                 self.cuts = 0
-                page = min(page * 2, top)
+                page = _resize(page, len(answer.get("ops", [])), answer["elapsed"], top)
                 if answer.get("more"):
                     ahead = fetcher.submit(self._fetch_page, int(answer["cursor"]), page, token, replica)
                 received += self._merge_page(answer)
@@ -453,126 +420,33 @@ class Client:
         syncs (kept as it came), or the reason it cannot be applied here (set aside).
         """
         params = {"after": cursor, "limit": page} | ({"replica": replica} if replica else {})
+        started = time.monotonic()
         answer = self.call("GET", "/ops", params=params, retries=1, token=token)
         if not isinstance(answer, dict) or not isinstance(answer.get("ops", []), list):
             raise ProtocolError("the server sent a page that is not a list of changes")
-        answer["checked"] = [_check_pulled(op) for op in answer.get("ops", [])]
+        answer["elapsed"] = time.monotonic() - started
+        answer["checked"] = [pulled.check(op) for op in answer.get("ops", [])]
         return answer
 
     def _merge_page(self, answer: dict) -> int:
         """Merge one page of ops and move the cursor past it, in one transaction.
 
-        An op that cannot be applied here is set aside with its reason (and so is every later
-        op of its row), and the rest of the page goes on; see :meth:`retry_set_aside`.
+        An op that cannot be applied here is set aside with its reason (:mod:`sync.pulled`).
         """
         with journal.transaction(self.conn):
-            pairs = list(zip(answer.get("ops", []), answer["checked"], strict=True))
-            self.conn.execute("SAVEPOINT page")
-            try:
-                received = self._apply(pairs)
-            except sqlite3.Error:
-                # Some op breaks a constraint here: apply them one by one, setting aside what fails.
-                self.conn.execute("ROLLBACK TO page")
-                received = self._apply_one_by_one(pairs)
-            self.conn.execute("RELEASE page")
+            received, aside = pulled.merge_page(self.conn, answer.get("ops", []), answer["checked"])
             journal.set_replica_value(self.conn, "pull_cursor", str(int(answer["cursor"])))
+        self.summary.set_aside += aside
         return received
-
-    def _apply(self, pairs) -> int:
-        received = 0
-        batch = []
-        blocked = self._blocked_rows()
-        for op, checked in pairs:
-            if isinstance(checked, str) or (isinstance(checked, dict) and _row_key(checked) in blocked):
-                received += merge.apply_batch(self.conn, batch)
-                batch = []
-                reason = checked if isinstance(checked, str) else "waits for an earlier change of this record"
-                blocked.add(self._set_aside(op, reason))
-                continue
-            if checked is None:
-                # A table of a newer FieldKit: keep the op for when this one is updated.
-                received += merge.apply_batch(self.conn, batch) + merge.store_op(self.conn, op)
-                batch = []
-                continue
-            batch.append(checked)
-        return received + merge.apply_batch(self.conn, batch)
-
-    def _apply_one_by_one(self, pairs) -> int:
-        received = 0
-        for op, checked in pairs:
-            self.conn.execute("SAVEPOINT op")
-            try:
-                received += self._apply([(op, checked)])
-            except sqlite3.Error as error:
-                self.conn.execute("ROLLBACK TO op")
-                self._set_aside(op, f"it cannot be stored here ({error})")
-            self.conn.execute("RELEASE op")
-        return received
-
-    def _blocked_rows(self) -> set[tuple[str, str]]:
-        return {(t, r) for t, r in self.conn.execute("SELECT DISTINCT tbl, row_id FROM sync_set_aside")}
-
-    def _set_aside(self, op, reason: str) -> tuple[str, str]:
-        op = op if isinstance(op, dict) else {}
-        key = (str(op.get("tbl", ""))[:80], str(op.get("row_id", ""))[:80])
-        dseq = op.get("dseq") if isinstance(op.get("dseq"), int) else 0
-        self.conn.execute(
-            "INSERT OR IGNORE INTO sync_set_aside (device_id, dseq, server_seq, tbl, row_id, op, reason, at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
-            (
-                str(op.get("device_id", ""))[:64],
-                dseq,
-                op.get("server_seq") if isinstance(op.get("server_seq"), int) else None,
-                *key,
-                json.dumps(op, ensure_ascii=False),
-                reason[:500],
-            ),
-        )
-        self.summary.set_aside += 1
-        return key
 
     def retry_set_aside(self) -> int:
-        """Try again every op set aside earlier (after an upgrade they may apply); returns how many did.
-
-        In server order, each in its own savepoint: one that applies leaves the table, one that
-        still fails stays with its new reason, and keeps every later op of its row waiting.
-        """
-        rows = self.conn.execute(
-            "SELECT device_id, dseq, op FROM sync_set_aside ORDER BY server_seq, device_id, dseq"
-        ).fetchall()
-        if not rows:
-            return 0
-        applied = 0
-        with journal.transaction(self.conn):
-            blocked: set[tuple[str, str]] = set()
-            for device_id, dseq, text in rows:
-                op = json.loads(text)
-                checked = _check_pulled(op)
-                key = _row_key(op)
-                if isinstance(checked, str) or key in blocked:
-                    blocked.add(key)
-                    continue
-                self.conn.execute("SAVEPOINT retry")
-                try:
-                    if checked is None:
-                        merge.store_op(self.conn, op)
-                    else:
-                        merge.apply_remote(self.conn, checked)
-                except sqlite3.Error:
-                    self.conn.execute("ROLLBACK TO retry")
-                    blocked.add(key)
-                else:
-                    self.conn.execute(
-                        "DELETE FROM sync_set_aside WHERE device_id = ? AND dseq = ?", (device_id, dseq)
-                    )
-                    applied += 1
-                self.conn.execute("RELEASE retry")
-        return applied
+        """Try again every op set aside earlier (after an upgrade they may apply); returns how many did."""
+        return pulled.retry_set_aside(self.conn)
 
     # -- attachments ------------------------------------------------------------------
 
     def _local_shas(self, missing_here: bool) -> list[str]:
-        shas = [r[0] for r in self.conn.execute(_files_sql())]
+        shas = [r[0] for r in self.conn.execute(journal.files_sql())]
         return [s for s in shas if self.blobs.has(s) != missing_here]
 
     def upload_blobs(self) -> None:

@@ -230,6 +230,15 @@ def fork(conn) -> str:
     return new
 
 
+def files_sql() -> str:
+    """SELECT of every distinct file hash live records name (from the declared file fields)."""
+    parts = [
+        f"SELECT [{column}] AS sha256 FROM [{table}] WHERE deleted = 0"
+        for table, column in RECORDS.file_tables()
+    ]
+    return " UNION ".join(parts) if parts else "SELECT NULL AS sha256 WHERE 0"
+
+
 def field_dots(conn, table: str, row_id: str) -> dict[str, str]:
     """The dot of every field of a row (the ``"*"`` entry covers fields not listed)."""
     row = conn.execute("SELECT dots FROM sync_rows WHERE tbl = ? AND row_id = ?", (table, row_id)).fetchone()

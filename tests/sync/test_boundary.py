@@ -279,3 +279,28 @@ def test_a_pulled_change_this_device_cannot_apply_is_set_aside_and_the_pull_goes
         )
     finally:
         journal.SYNCED["issues"] = frozenset(records.ISSUE.names)
+
+
+def test_a_bundle_carries_refusals_back_and_the_good_changes_through(kenya, central_app, hub, tmp_path):
+    from fieldkit.central import queries as central_queries
+    from sync import bundle
+    from sync.server import Peer
+
+    bad, good, _ = kenya
+    row_id, fields = issue_fields(title="Bell\x07")
+    inject(bad.conn, "issues", row_id, "create", fields)
+    fine = new_issue(bad.conn, "Carried on a stick", org="kolwa-youth")
+
+    def peer_of(device_id):
+        device = central_queries.device(hub, device_id)
+        return Peer(device["device_id"], device["org"], device["country"]), device["public_key"]
+
+    blobs = tmp_path / "blobs"
+    bundle.export_device(bad.conn, tmp_path / "out.bundle", blobs)
+    done = bundle.import_at_central(hub, tmp_path / "out.bundle", peer_of, blobs, tmp_path / "reply.bundle")
+    assert done["refused"] == 1
+    back = bundle.import_reply(bad.conn, tmp_path / "reply.bundle", blobs)
+    assert back["refused"] == 1
+    assert refusal_codes(bad) == {row_id: ("text", "title")}
+    assert count(hub, "issues", "id = ?", (fine,)) == 1
+    assert bad.sync().sent == 0  # nothing left waiting after the bundle
