@@ -304,3 +304,24 @@ def test_a_bundle_carries_refusals_back_and_the_good_changes_through(kenya, cent
     assert refusal_codes(bad) == {row_id: ("text", "title")}
     assert count(hub, "issues", "id = ?", (fine,)) == 1
     assert bad.sync().sent == 0  # nothing left waiting after the bundle
+
+
+def test_ops_held_behind_a_gap_are_bounded_and_the_rest_answered_later(kenya, central_app, hub, monkeypatch):
+    from sync import server
+
+    from .replicas import own_ops
+    from .test_api import api, token_of
+
+    monkeypatch.setattr(server, "MAX_HELD", 3)
+    bad, _, _ = kenya
+    for n in range(8):
+        new_issue(bad.conn, f"Issue {n}", org="kolwa-youth")
+    ops = own_ops(bad.conn)
+    device = journal.device_id(bad.conn)
+    answer = api(central_app, "POST", "/push", token=token_of(bad), body={"device_id": device, "ops": ops[1:]})
+    statuses = [r["status"] for r in answer.json()["results"]]
+    assert statuses == ["held"] * 3 + ["later"] * 4
+    assert count(hub, "sync_held") == 3
+    # The device's own sync closes the gap and sends the rest: everything arrives once.
+    bad.sync()
+    assert count(hub, "issues") == 8 and count(hub, "sync_held") == 0
