@@ -5,7 +5,7 @@ Labels are lazily translated, so the same list shows in the language of each req
 
 from __future__ import annotations
 
-from sync import journal
+from sync import consent, journal
 
 from .i18n import lazy_gettext as _l
 from .i18n import lazy_pgettext as _lp
@@ -236,3 +236,6 @@ SYNCED_TABLES.update(
 
 for _table, _fields in SYNCED_TABLES.items():
     journal.register(_table, _fields)
+
+# A reporter who withdraws consent is erased from every op of their row, on every replica.
+consent.declare("reporters", consent="consent", personal=("name", "contact"))

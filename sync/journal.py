@@ -30,6 +30,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
+from . import consent
 from .errors import UnknownTable
 from .ids import dot as make_dot
 from .ids import hlc_millis, hlc_now, new_device_id
@@ -231,6 +232,7 @@ def _check(table: str, fields: dict[str, Any]) -> None:
 
 
 def _write_op(conn, table, row_id, kind, fields, base, author) -> str:
+    fields = consent.erased(conn, table, row_id, fields)
     device, dseq, hlc = _next_op(conn)
     conn.execute(
         "INSERT INTO sync_ops (device_id, dseq, tbl, row_id, kind, fields, base, hlc, author)"
@@ -248,6 +250,8 @@ def _write_op(conn, table, row_id, kind, fields, base, author) -> str:
         ),
     )
     op_dot = make_dot(device, dseq)
+    if consent.withdraws(table, fields):
+        consent.erase_history(conn, table, row_id)
     apply_fields(conn, table, row_id, kind, fields, hlc)
     dots = field_dots(conn, table, row_id)
     if kind == "create":
