@@ -346,3 +346,10 @@ def test_a_phone_saving_the_issue_leaves_the_private_reporter_alone(app, client,
     assert tuple(kept) == ("Zawadi Otieno", "+254 700 111222")
     issue = db.execute("SELECT title, anonymous FROM issues WHERE id = ?", (issue_id,)).fetchone()
     assert tuple(issue) == ("Borehole still broken", 0)
+
+
+def test_a_wrong_pin_is_logged_without_the_pin_typed(app, hub_on, caplog):
+    typed = wrong_pin(hub_on)
+    with caplog.at_level("INFO"):
+        assert Phone(app).join(typed).status_code == 422
+    assert "wrong hub PIN" in caplog.text and typed not in caplog.text and hub_on.pin not in caplog.text
