@@ -1,7 +1,8 @@
 """The content-addressed attachment store: files named by their SHA-256, in the data folder.
 
-Originals are kept byte for byte; photos also get a downscaled JPEG for display. No path
-is ever built from user input: only from a hash this code computed or validated.
+Photos are stored without their location and camera metadata (:mod:`fieldkit.photo_metadata`),
+their pixels untouched; every other file byte for byte. Photos also get a downscaled JPEG for
+display. No path is ever built from user input: only from a hash this code computed or validated.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 import filetype
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from . import photo_metadata
 from .i18n import gettext as _
 from .validation import Invalid
 
@@ -27,7 +29,8 @@ ACCEPTED = {
     "image/jpeg": "photo",
     "image/png": "photo",
     "image/webp": "photo",
-    "image/heic": "photo",
+    # Not HEIC: its metadata cannot be removed without a HEIF library, and phones' browsers
+    # send photos as JPEG when the page accepts image/*.
     "audio/mpeg": "audio",
     "audio/ogg": "audio",
     "audio/x-wav": "audio",
@@ -95,6 +98,17 @@ class Store:
             raise
         return digest.hexdigest(), size, Path(temp_name)
 
+    def without_metadata(self, temp: Path, media_type: str) -> tuple[str, int]:
+        """Rewrite a photo in ``temp`` without location and camera metadata; its new (sha256, size).
+
+        :raises photo_metadata.NotAPhoto: if the photo's structure cannot be read.
+        """
+        data = temp.read_bytes()
+        clean = photo_metadata.strip(data, media_type)
+        if clean != data:
+            temp.write_bytes(clean)
+        return hashlib.sha256(clean).hexdigest(), len(clean)
+
     def commit(self, sha256: str, temp: Path) -> Path:
         """Move a verified temporary file to its content address (a no-op if already stored)."""
         target = self.path(sha256)
@@ -145,9 +159,16 @@ def accept(store: Store, upload, *, max_bytes: int) -> dict:
             )
         if media_type in DISPLAYABLE:
             try:
+                sha256, size = store.without_metadata(temp, media_type)
                 with Image.open(temp) as image:
                     image.verify()
-            except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError):
+            except (
+                UnidentifiedImageError,
+                OSError,
+                Image.DecompressionBombError,
+                SyntaxError,
+                photo_metadata.NotAPhoto,
+            ):
                 raise Invalid(_("This photo is damaged or incomplete; try taking it again.")) from None
     except BaseException:
         temp.unlink(missing_ok=True)

@@ -199,6 +199,9 @@ REPORTER = RecordType(
     ),
     label=_l("Reporter"),
     parent=Parent("issue_id", "issues"),
+    # Name and contact are shared only while consent holds; withdrawing it erases them everywhere.
+    consent="consent",
+    personal=("name", "contact"),
     # Shared with the programme only because the reporter consented; never with officials.
     privacy="programme",
 )

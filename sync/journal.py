@@ -30,6 +30,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
+from . import consent
 from .errors import UnknownTable
 from .ids import dot as make_dot
 from .ids import hlc_millis, hlc_now, new_device_id
@@ -144,9 +145,13 @@ def use(schema: Schema) -> None:
     """Sync the record types ``schema`` declares (device-only ones never leave the device)."""
     global RECORDS
     RECORDS = schema
+    from . import consent
+
     for record in schema:
         if record.privacy != "device-only":
             register(record.table, record.names)
+        if record.consent:
+            consent.declare(record.table, consent=record.consent, personal=record.personal)
 
 
 def install(conn) -> None:
@@ -292,6 +297,7 @@ def _check(table: str, fields: dict[str, Any]) -> None:
 
 
 def _write_op(conn, table, row_id, kind, fields, base, author) -> str:
+    fields = consent.erased(conn, table, row_id, fields)
     device, dseq, hlc = _next_op(conn)
     conn.execute(
         "INSERT INTO sync_ops (device_id, dseq, tbl, row_id, kind, fields, base, hlc, author)"
@@ -309,6 +315,8 @@ def _write_op(conn, table, row_id, kind, fields, base, author) -> str:
         ),
     )
     op_dot = make_dot(device, dseq)
+    if consent.withdraws(table, fields):
+        consent.erase_history(conn, table, row_id)
     apply_fields(conn, table, row_id, kind, fields, hlc)
     dots = field_dots(conn, table, row_id)
     if kind == "create":

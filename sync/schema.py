@@ -231,6 +231,9 @@ class RecordType:
     privacy: str = "programme"
     #: People review disputed fields of these; every other type is an add-only child set.
     reviewed: bool = False
+    #: A boolean field whose withdrawal erases the ``personal`` fields everywhere (sync.consent).
+    consent: str | None = None
+    personal: tuple[str, ...] = ()
     by_name: dict = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):

@@ -24,7 +24,7 @@ import json
 import time
 from dataclasses import dataclass
 
-from . import checks, journal, merge, protocol
+from . import checks, consent, journal, merge, protocol
 from .errors import Forbidden, ProtocolError, TooLarge
 from .journal import snapshot, transaction
 from .merge import OP_COLUMNS, op_from_row
@@ -195,6 +195,12 @@ def _stored(conn, device_id: str, dseq: int) -> tuple[dict | None, dict | None]:
 
 
 def _same_op(a: dict, b: dict) -> bool:
+    """Whether two ops with one id are the same change (personal fields erased since aside)."""
+    if isinstance(a.get("fields"), dict) and isinstance(b.get("fields"), dict):
+        declared = consent.DECLARED.get(a.get("tbl"))
+        if declared:
+            a = dict(a, fields=consent._blank(declared, a["fields"]))
+            b = dict(b, fields=consent._blank(declared, b["fields"]))
     return all(a.get(key) == b.get(key) for key in IDENTITY) and a.get("author", "") == b.get("author", "")
 
 

@@ -44,6 +44,7 @@ def _page(errors=None, values=None, status=200, message=None):
         log_file=str(log_path(data_dir)),
         device_id=_device_id(),
         hub=state,
+        pin_min_digits=hub.PIN_MIN_DIGITS,
         errors=errors or {},
         values=values or {"backup_dir": config.get("BACKUP_DIR", ""), "pin": ""},
         last_backup=backups.last_state(data_dir),
@@ -85,14 +86,21 @@ def switch_hub():
 def change_pin():
     """A new session PIN (typed, or a random one): every phone must enter it again."""
     pin = request.form.get("pin", "").strip()
-    if pin and (not pin.isdigit() or not 4 <= len(pin) <= 12):
+    if pin and (not pin.isascii() or not pin.isdigit() or not hub.PIN_MIN_DIGITS <= len(pin) <= 12):
         return _page(
-            errors={"pin": _("A PIN is 4 to 12 digits.")},
+            errors={"pin": _("A PIN is %(minimum)s to 12 digits.", minimum=hub.PIN_MIN_DIGITS)},
             values={"pin": pin, "backup_dir": current_app.config.get("BACKUP_DIR", "")},
             status=422,
         )
     hub.of().set_pin(pin or None)
     return redirect(url_for("settings.index", done="pin"), code=303)
+
+
+@bp.post("/pin/unlock")
+def clear_pin_lockout():
+    """After too many wrong PINs, let phones try again (only this laptop can)."""
+    hub.of().clear_lockout()
+    return redirect(url_for("settings.index", done="pin-unlocked"), code=303)
 
 
 def _backup_folder(text: str) -> Path:

@@ -318,7 +318,9 @@ def test_ops_held_behind_a_gap_are_bounded_and_the_rest_answered_later(kenya, ce
         new_issue(bad.conn, f"Issue {n}", org="kolwa-youth")
     ops = own_ops(bad.conn)
     device = journal.device_id(bad.conn)
-    answer = api(central_app, "POST", "/push", token=token_of(bad), body={"device_id": device, "ops": ops[1:]})
+    answer = api(
+        central_app, "POST", "/push", token=token_of(bad), body={"device_id": device, "ops": ops[1:]}
+    )
     statuses = [r["status"] for r in answer.json()["results"]]
     assert statuses == ["held"] * 3 + ["later"] * 4
     assert count(hub, "sync_held") == 3
