@@ -67,7 +67,7 @@ def start(ctx, demo, browser, port):
     from . import desktop
 
     if demo:
-        ctx.data = str(_ensure_demo())
+        ctx.data = str(_ensure_demo(ctx.data))
     data_dir = ctx.data_dir()
     try:
         lock = _lock(data_dir)
@@ -104,11 +104,25 @@ def serve(ctx, host, port, lan):
         lock.release()
 
 
-def _ensure_demo() -> Path:
-    from .demo import fill
+def _ensure_demo(data: str | None = None) -> Path:
+    """The demo folder (``--data`` if given, else a separate one), filled with sample records.
 
-    folder = datadir.demo_dir()
-    app = create_app({"DATA_DIR": folder})
+    :raises click.ClickException: if the chosen folder already holds real records.
+    """
+    from .demo import fill, has_records
+
+    folder = datadir.resolve(data) if data else datadir.demo_dir()
+    try:
+        app = create_app({"DATA_DIR": folder})
+    except SettingError as error:
+        raise click.ClickException(str(error)) from None
+    if has_records(app)[1]:
+        raise click.ClickException(
+            _(
+                "%(folder)s already holds your records; sample data goes only into an empty folder.",
+                folder=str(folder),
+            )
+        )
     with app.app_context():
         fill(app)
     return folder
@@ -119,8 +133,8 @@ def _ensure_demo() -> Path:
 @click.option("--browser", is_flag=True, help="Open in the web browser instead of a desktop window.")
 @click.pass_context
 def demo(click_ctx, no_start, browser):
-    """Create a separate demo data folder with a few hundred sample issues, and open it."""
-    folder = _ensure_demo()
+    """Fill a demo data folder (a separate one, or --data) with sample records, and open it."""
+    folder = _ensure_demo(click_ctx.obj.data)
     click.echo(_("Demo data is in %(folder)s", folder=str(folder)))
     if not no_start:
         click_ctx.obj.data = str(folder)
