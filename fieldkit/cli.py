@@ -57,6 +57,13 @@ def _lock(data_dir: Path) -> InstanceLock:
     return InstanceLock(data_dir).acquire()
 
 
+def port_in_use(busy) -> click.ClickException:
+    """The one-line answer to a port another program holds, offering a free one."""
+    return click.ClickException(
+        _("Port %(port)s is in use; try --port %(free)s", port=busy.port, free=busy.suggestion)
+    )
+
+
 @main.command()
 @click.option("--demo", is_flag=True, help="Use the separate demo data folder, filled with sample issues.")
 @click.option("--browser", is_flag=True, help="Open in the web browser instead of a desktop window.")
@@ -65,6 +72,7 @@ def _lock(data_dir: Path) -> InstanceLock:
 def start(ctx, demo, browser, port):
     """Open FieldKit in a desktop window (or the browser where no window is possible)."""
     from . import desktop
+    from .server import PortInUse
 
     if demo:
         ctx.data = str(_ensure_demo(ctx.data))
@@ -76,6 +84,8 @@ def start(ctx, demo, browser, port):
         return
     try:
         desktop.run(ctx.app(), lock, window=not browser, port=port)
+    except PortInUse as busy:
+        raise port_in_use(busy) from None
     finally:
         lock.release()
 
@@ -90,6 +100,7 @@ def start(ctx, demo, browser, port):
 def serve(ctx, host, port, lan):
     """Serve FieldKit headless with a real WSGI server (no window)."""
     from . import desktop
+    from .server import PortInUse
 
     data_dir = ctx.data_dir()
     try:
@@ -100,6 +111,8 @@ def serve(ctx, host, port, lan):
         ) from None
     try:
         desktop.serve(ctx.app(), lock, host=host, port=port, lan=lan)
+    except PortInUse as busy:
+        raise port_in_use(busy) from None
     finally:
         lock.release()
 
