@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
-from . import datadir, db, errors, i18n, security, settings
+from . import compression, datadir, db, errors, i18n, security, settings
 from .migrations import migrate_path
 from .resources import STATIC_DIR, register_media_types
 
@@ -41,6 +41,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config["MAX_FORM_MEMORY_SIZE"] = 2 * (1 << 20)
 
     migrate_path(app.config["DATABASE"])
+    compression.init_app(app)  # first, so its hook runs last
     csrf.init_app(app)
     db.init_app(app)
     i18n.init_app(app)
