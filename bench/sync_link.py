@@ -29,14 +29,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-try:
-    from sync_bench import CLI, fill, start_central
-    from sync_proxy import FaultProxy
+from common import require_fieldkit  # noqa: E402
 
-    from fieldkit.db import connect, transaction
-    from sync import journal, merge
-except ImportError as missing:  # run with a Python that has FieldKit installed
-    sys.exit(f"{missing}: run this with the project's environment, e.g. .venv/bin/python bench/sync_link.py")
+require_fieldkit()
+
+from sync_bench import CLI, fill, start_central  # noqa: E402
+from sync_proxy import FaultProxy  # noqa: E402
+
+from fieldkit.db import connect, transaction  # noqa: E402
+from sync import journal, merge  # noqa: E402
 
 ENV = dict(os.environ, FIELDKIT_LANGUAGE="en")
 

@@ -81,7 +81,9 @@ SETTINGS = (
         maximum=3650,
     ),
     Setting("PAGE_SIZE", 25, "Issues shown per page in lists.", minimum=5, maximum=200),
-    Setting("AUTHOR", "", "Name recorded as the author of changes made on this device."),
+    Setting(
+        "AUTHOR", "", "Name recorded as the author of changes made on this device (Settings → Your name)."
+    ),
     Setting(
         "BACKUP_DIR",
         "",

@@ -20,6 +20,7 @@ from .db import transaction
 from .forms import parse_issue
 from .i18n import gettext as _
 from .queries.issues import create_issue
+from .validation import coordinate_text
 
 #: The columns of an export, and what an import reads (all optional but title and sector).
 COLUMNS = (
@@ -98,6 +99,8 @@ def _cell(value) -> str:
         return ", ".join(value)
     if isinstance(value, (list, dict)):
         return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, float):
+        return coordinate_text(value)  # JSON's 5.6e-05 as the digits the parsers read
     return str(value)
 
 
@@ -221,7 +224,7 @@ def export_issues(conn, out, fmt: str) -> int:
         writer.writeheader()
         for item in iter_issues(conn):
             item["tags"] = ", ".join(item["tags"])
-            writer.writerow(item)
+            writer.writerow({k: coordinate_text(v) if isinstance(v, float) else v for k, v in item.items()})
             count += 1
     else:
         for item in iter_issues(conn):

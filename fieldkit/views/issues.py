@@ -9,13 +9,13 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from .. import hub, scope
 from ..blobs import Store, accept
 from ..db import get_db, transaction
-from ..forms import parse_event, parse_issue, parse_reporter
+from ..forms import COORDINATE_FIELDS, parse_event, parse_issue, parse_reporter
 from ..i18n import gettext as _
 from ..queries import attachments as attachment_queries
 from ..queries import events as event_queries
 from ..queries import issues as queries
 from ..queries import tokens
-from ..validation import Invalid
+from ..validation import Invalid, coordinate_text
 from . import author, is_htmx, page_number
 
 bp = Blueprint("issues", __name__, url_prefix="/issues")
@@ -145,6 +145,7 @@ def edit(issue_id: str):
     issue = _issue_or_404(issue_id)
     if request.method == "GET":
         form = dict(issue, tags=", ".join(issue["tags"]))
+        form.update({name: coordinate_text(issue[name]) for name in COORDINATE_FIELDS})
         return render_template(
             "issues/form.html",
             issue=form,

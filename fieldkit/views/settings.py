@@ -12,6 +12,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from .. import backup as backups
 from .. import hub, instance
 from .. import settings as stored_settings
+from .. import validation as v
 from ..i18n import gettext as _
 from ..validation import Invalid
 
@@ -46,7 +47,8 @@ def _page(errors=None, values=None, status=200, message=None):
         hub=state,
         pin_min_digits=hub.PIN_MIN_DIGITS,
         errors=errors or {},
-        values=values or {"backup_dir": config.get("BACKUP_DIR", ""), "pin": ""},
+        values={"backup_dir": config.get("BACKUP_DIR", ""), "pin": "", "author": config.get("AUTHOR", "")}
+        | (values or {}),
         last_backup=backups.last_state(data_dir),
         message=message,
     ), status
@@ -55,6 +57,19 @@ def _page(errors=None, values=None, status=200, message=None):
 @bp.get("/")
 def index():
     return _page(message=request.args.get("done"))
+
+
+@bp.post("/name")
+def change_name():
+    """The name recorded as the author of edits made on this laptop (empty: no name)."""
+    text = " ".join(request.form.get("author", "").split())
+    try:
+        name = v.text(text, max_length=hub.NAME_MAX)
+    except Invalid as error:
+        return _page(errors={"author": str(error)}, values={"author": text}, status=422)
+    stored_settings.save(Path(current_app.config["DATA_DIR"]), {"AUTHOR": name})
+    current_app.config["AUTHOR"] = name
+    return redirect(url_for("settings.index", done="name"), code=303)
 
 
 @bp.post("/hub")
