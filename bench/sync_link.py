@@ -42,10 +42,11 @@ from sync import journal, merge  # noqa: E402
 ENV = dict(os.environ, FIELDKIT_LANGUAGE="en")
 
 
-def cli(folder: Path, *args: str, check=True) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [*CLI, "--data", str(folder), *args], capture_output=True, text=True, env=ENV, check=check
-    )
+def cli(folder: Path, *args: str) -> subprocess.CompletedProcess:
+    done = subprocess.run([*CLI, "--data", str(folder), *args], capture_output=True, text=True, env=ENV)
+    if done.returncode:
+        print(f"fieldkit {' '.join(args)} failed: {done.stdout.strip()} {done.stderr.strip()}")
+    return done
 
 
 def enrol(folder: Path, central: Path, url: str) -> None:
