@@ -35,6 +35,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
 
 from .i18n import gettext as _
+from .security import safe_next
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +50,6 @@ MAX_DELAY = 300.0  # ... up to this
 LOCKOUT_AFTER = 20  # wrong PINs after which only the laptop can let phones try again
 NAME_MAX = 60
 LOCAL_NAMES = {"127.0.0.1", "localhost", "::1", "[::1]"}
-#: Paths a phone may load before entering the PIN (the join page needs its styles).
-OPEN_PREFIXES = ("/static/", "/hub/join", "/hub/ping", "/language")  # the picker works before joining
 
 
 def new_pin() -> str:
@@ -194,42 +193,36 @@ def is_phone() -> bool:
     return g.get("hub_local") is False
 
 
-def local_only() -> None:
-    """Abort with 403 unless the request comes from this laptop (Settings, backups)."""
-    if not is_local_request():
-        abort(403)
-
-
 def _joined(hub: Hub) -> bool:
     return session.get("hub_epoch") == hub.epoch and bool(session.get("hub_name"))
 
 
-def gate():
-    """Before every request: phones need hub mode on and the PIN; their name becomes the author.
+class Guard:
+    """Who is asking a device (roles.enforce): its owner on the laptop, a joined phone, or a
+    phone that must first join; phones are turned away while hub mode is off."""
 
-    Not at central: it is reached from anywhere by country teams (accounts) and devices
-    (tokens), so the PIN gate for phones on a laptop's Wi-Fi gives way to those.
-    """
-    if current_app.config.get("ROLE") == "central":
-        return None
-    if is_local_request():
-        g.hub_local = True
-        return None
-    g.hub_local = False
-    hub = of()
-    if not hub.enabled:
-        return render_template("hub/off.html"), 403
-    if request.path.startswith(OPEN_PREFIXES):
-        return None
-    if not _joined(hub):
+    def identify(self, access):
+        from . import roles
+
+        if is_local_request():
+            g.hub_local = True
+            return roles.Caller(roles.OWNER)
+        g.hub_local = False
+        hub = of()
+        if not hub.enabled:
+            return render_template("hub/off.html"), 403
+        if not _joined(hub):
+            return roles.Caller(roles.ANYONE)
+        return roles.Caller(roles.PHONE, name=session["hub_name"])
+
+    def challenge(self):
+        """A phone not (or no longer) joined: the join page, keeping where it was going."""
         if request.method != "GET":
             # A form sent after the PIN changed: nothing is saved; the phone keeps its draft.
             return render_template(
                 "hub/join.html", errors={}, name="", next=_safe_next(request.path), wait=0, locked=False
             ), 401
         return redirect(url_for("hub.join", next=request.full_path.rstrip("?")), code=303)
-    g.author = session["hub_name"]
-    return None
 
 
 def hub_context():
@@ -239,8 +232,6 @@ def hub_context():
 
 
 def _safe_next(target: str | None) -> str:
-    from .views.home import safe_next
-
     target = safe_next(target)
     return "/" if target.startswith("/hub/") else target
 
@@ -295,7 +286,6 @@ def ping():
 @bp.get("/qr.svg")
 def qr_svg():
     """The hub address as a QR code (for this laptop's Settings page)."""
-    local_only()
     hub = of()
     if not hub.urls:
         abort(404)
@@ -363,8 +353,10 @@ def qr_text(text: str) -> str:
 
 
 def init_app(app) -> None:
-    """Attach hub state, the PIN gate and the join page to ``app``."""
+    """Attach hub state, the PIN gate (the device's guard of the role table) and the join page."""
+    from . import roles
+
     app.extensions["fieldkit_hub"] = Hub()
-    app.before_request(gate)
+    roles.init_app(app, Guard())
     app.context_processor(hub_context)
     app.register_blueprint(bp)

@@ -94,6 +94,13 @@ SETTINGS = (
     ),
     Setting("HUB_HOST", "0.0.0.0", "Address the community hub listens on (every network by default)."),  # noqa: S104
     Setting(
+        "SESSION_IDLE_MINUTES",
+        60,
+        "Central: an account's session ends after this many minutes without a request.",
+        minimum=5,
+        maximum=24 * 60,
+    ),
+    Setting(
         "HUB_PORT",
         8080,
         "Port of the community hub when it is switched on from Settings.",

@@ -74,7 +74,8 @@ def register(app) -> None:
     app.jinja_env.filters["coordinate"] = coordinate_text
     for blueprint in (home.bp, issues.bp, blobs.bp, text_translations.bp):
         app.register_blueprint(blueprint)
-    settings_views.init_app(app)  # Settings page, hub PIN gate, desktop window endpoint
+    if app.config.get("ROLE") != "central":
+        settings_views.init_app(app)  # Settings page, hub PIN gate, desktop window endpoint
     app.register_blueprint(meetings.bp)
     app.register_blueprint(meetings.search_bp)
     sync_views.init_app(app)  # Sync page and review queue; at central also the sync API and admin

@@ -1,6 +1,7 @@
 """Settings and About: where the data and log are, the community hub, backups.
 
-Only this laptop (a loopback client) may see or change these; phones get 403.
+Only this laptop's owner may see or change these (roles.ROUTES); phones get 403, and the
+central role does not mount them at all.
 """
 
 from __future__ import annotations
@@ -17,11 +18,6 @@ from ..i18n import gettext as _
 from ..validation import Invalid
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
-
-
-@bp.before_request
-def only_this_laptop():
-    hub.local_only()
 
 
 def _device_id() -> str:

@@ -1,5 +1,5 @@
-"""Sync: the device's Sync page (enrol, sync now, what is waiting) and the conflict review
-queue, on devices and at central alike."""
+"""Sync: the Sync page and the conflict review queue, on devices and at central alike; a
+device's own enrolment and "Sync now" (``device_sync``), which only a device mounts."""
 
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ from ..sync_service import open_client, refusal_rows, set_aside_rows, summary_li
 from . import author
 
 bp = Blueprint("sync", __name__, url_prefix="/sync")
+#: A device's own sync: central never mounts it (it must never become another server's device).
+device_bp = Blueprint("device_sync", __name__, url_prefix="/sync")
 
 #: Tables whose disputes link to a page, by table: endpoint and its id argument.
 RECORD_PAGES = {"issues": ("issues.show", "issue_id"), "meetings": ("meetings.show", "meeting_id")}
@@ -49,7 +51,7 @@ def _fresh_conn():
     return connect(current_app.config["DATABASE"])
 
 
-@bp.post("/enroll")
+@device_bp.post("/enroll")
 def enroll():
     values = {"url": request.form.get("url", "").strip(), "code": request.form.get("code", "").strip()}
     errors = {}
@@ -84,7 +86,7 @@ def enroll():
     ), 422
 
 
-@bp.post("/run")
+@device_bp.post("/run")
 def run():
     conn = _fresh_conn()
     try:
@@ -197,10 +199,12 @@ def _disputed_fields(table: str, row_id: str) -> dict:
 
 
 def init_app(app) -> None:
-    """The Sync page and review queue; in the central role also the sync API and admin pages."""
+    """The Sync page and review queue; a device's enrolment and sync, or central's API and admin."""
     app.register_blueprint(bp)
     app.jinja_env.globals["disputed_fields"] = _disputed_fields
     from .. import central
 
     if central.is_central(app):
         central.init_app(app)
+    else:
+        app.register_blueprint(device_bp)
