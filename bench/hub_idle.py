@@ -32,6 +32,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from common import require_fieldkit  # noqa: E402
+
+require_fieldkit()
+
 from common import FIELDKIT, load_average, print_machine, print_table  # noqa: E402
 
 from fieldkit.server import free_port  # noqa: E402

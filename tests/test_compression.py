@@ -7,12 +7,16 @@ import gzip
 import pytest
 from flask import Response, jsonify
 
+from fieldkit import roles
+
 GZIP = {"Accept-Encoding": "gzip, deflate, br"}
 
 
 @pytest.fixture
-def app(app):
-    """The app with a few extra routes of the kinds the real ones do not cover alone."""
+def app(app, monkeypatch):
+    """The app with a few extra routes of the kinds the real ones do not cover alone (open to anyone)."""
+    for endpoint in ("big_json", "svg", "stream", "jpeg"):
+        monkeypatch.setitem(roles.ROUTES, endpoint, roles._OPEN)
 
     @app.get("/test/json")
     def big_json():
