@@ -9,6 +9,7 @@ from flask import current_app, g, request
 
 from sync.ids import uuid7
 
+from .. import fields
 from ..i18n import current_locale
 from ..languages import BY_CODE, LANGUAGES
 from ..records import CHANNELS, COUNTRIES, EVENT_KINDS, SECTORS, SEVERITIES, STATUSES, VISIBILITIES
@@ -70,6 +71,7 @@ def register(app) -> None:
     app.context_processor(page_context)
     app.jinja_env.globals["new_form_token"] = uuid7
     app.jinja_env.filters["tag_list"] = tag_list
+    fields.init_app(app)
     for blueprint in (home.bp, issues.bp, blobs.bp, text_translations.bp):
         app.register_blueprint(blueprint)
     settings_views.init_app(app)  # Settings page, hub PIN gate, desktop window endpoint

@@ -6,7 +6,7 @@ from datetime import date
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
-from .. import scope
+from .. import fields, scope
 from ..blobs import Store, accept
 from ..db import get_db, transaction
 from ..forms import parse_event, parse_issue, parse_reporter
@@ -144,7 +144,7 @@ def edit(issue_id: str):
     conn = get_db()
     issue = _issue_or_404(issue_id)
     if request.method == "GET":
-        form = dict(issue, tags=", ".join(issue["tags"]))
+        form = fields.form_values("issues", issue)
         return render_template(
             "issues/form.html",
             issue=form,
