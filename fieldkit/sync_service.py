@@ -123,6 +123,14 @@ def refusal_rows(conn) -> list[dict]:
     return rows
 
 
+def stored_problem(problem: dict) -> str:
+    """Why a stored value breaks its declaration, in words (``problem`` from ``broken_rows``)."""
+    words = REFUSALS.get(problem["code"])
+    if words is None:
+        return problem["reason"]
+    return str(words) % {"field": _label(problem["table"], problem["field"])}
+
+
 def set_aside_rows(conn) -> list[dict]:
     """Received changes this device could not apply yet, with the record type in words."""
     return [{**row, "what": _record_label(row["tbl"])} for row in sync_client.set_aside(conn)]
