@@ -475,3 +475,9 @@ def m07_sync_checks(conn):
 
     journal.install(conn)
     server.install(conn)
+
+
+@migration
+def m08_withheld(conn):
+    """Issue 9: rows a device keeps to itself (outside its enrolled scope) are never sent."""
+    journal.install(conn)
