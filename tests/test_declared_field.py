@@ -23,7 +23,9 @@ NEW_FIELDS = (
     Field("water_point", "text", _l("Water point number"), max_length=20),
     Field("queue_minutes", "integer", _l("Minutes spent queueing"), minimum=0, maximum=1440),
 )
-COLUMNS = "ALTER TABLE issues ADD COLUMN water_point TEXT; ALTER TABLE issues ADD COLUMN queue_minutes INTEGER;"
+COLUMNS = (
+    "ALTER TABLE issues ADD COLUMN water_point TEXT; ALTER TABLE issues ADD COLUMN queue_minutes INTEGER;"
+)
 
 
 @pytest.fixture(autouse=True)
