@@ -16,6 +16,27 @@ __version__ = "0.1.0"
 csrf = CSRFProtect()
 
 
+def _enrolled_scope(app: Flask) -> None:
+    """On an enrolled device new records default to the enrolled country and org, whatever the
+    COUNTRY/ORG settings say: a record outside the scope would never reach central."""
+    if app.config.get("ROLE") == "central":
+        return
+    from sync import journal
+
+    conn = db.connect(app.config["DATABASE"])
+    try:
+        country = (
+            journal.replica_value(conn, "sync_country") if journal.replica_value(conn, "sync_token") else None
+        )
+        org = journal.replica_value(conn, "sync_org")
+    finally:
+        conn.close()
+    if country and country != "*":
+        app.config["COUNTRY"] = country
+    if country and org and org != "*":
+        app.config["ORG"] = org
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app for a data folder (``DATA_DIR`` in ``config``, else the default one)."""
     config = dict(config or {})
@@ -42,6 +63,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     migrate_path(app.config["DATABASE"])
     compression.init_app(app)  # first, so its hook runs last
+    _enrolled_scope(app)
     csrf.init_app(app)
     db.init_app(app)
     i18n.init_app(app)

@@ -14,6 +14,7 @@ import os
 import re
 from collections import Counter
 from contextvars import ContextVar
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlencode
@@ -270,9 +271,18 @@ def gettext(message: str, **variables) -> str:
     return _fill(text, message, variables)
 
 
+def _count(num) -> int:
+    """A count for choosing a plural form; a stored value that is not a number counts as many."""
+    try:
+        return int(num)
+    except (TypeError, ValueError, OverflowError):
+        return 2
+
+
 def ngettext(singular: str, plural: str, num: int, **variables) -> str:
     """Translate a message with a count (``%(num)s``), using the locale's plural forms."""
     variables.setdefault("num", format_number(num))
+    num = _count(num)
     text = _translations().ungettext(singular, plural, num)
     return _fill(text, singular if num == 1 else plural, variables)
 
@@ -286,6 +296,7 @@ def pgettext(context: str, message: str, **variables) -> str:
 def npgettext(context: str, singular: str, plural: str, num: int, **variables) -> str:
     """``ngettext`` with a context, for counted homonyms."""
     variables.setdefault("num", format_number(num))
+    num = _count(num)
     text = _translations().unpgettext(context, singular, plural, num)
     return _fill(text, singular if num == 1 else plural, variables)
 
@@ -320,6 +331,7 @@ def _template_gettext(context, message: str, **variables):
 @pass_context
 def _template_ngettext(context, singular: str, plural: str, num: int, **variables):
     variables.setdefault("num", format_number(num))
+    num = _count(num)
     text = _translations().ungettext(singular, plural, num)
     return _markup_fill(context, text, singular if num == 1 else plural, variables)
 
@@ -332,6 +344,7 @@ def _template_pgettext(context, msgctxt: str, message: str, **variables):
 @pass_context
 def _template_npgettext(context, msgctxt: str, singular: str, plural: str, num: int, **variables):
     variables.setdefault("num", format_number(num))
+    num = _count(num)
     text = _translations().unpgettext(msgctxt, singular, plural, num)
     return _markup_fill(context, text, singular if num == 1 else plural, variables)
 
@@ -349,6 +362,10 @@ def lazy_pgettext(context: str, message: str) -> LazyProxy:
 _ = gettext
 
 
+# Formatting is total: a stored value that is not what its field declares (written by an older
+# version, by hand, or by a device central once trusted) is shown as it is, never a 500.
+
+
 def format_date(value, format: str = "medium") -> str:
     """A date with the month as a word in the UI language (never ambiguous 11/12/26)."""
     if not value:
@@ -360,7 +377,10 @@ def format_date(value, format: str = "medium") -> str:
             value = date.fromisoformat(value[:10])
         except ValueError:
             return value
-    return babel_dates.format_date(value, format=format, locale=formatting_locale())
+    try:
+        return babel_dates.format_date(value, format=format, locale=formatting_locale())
+    except (TypeError, ValueError, AttributeError):
+        return str(value)
 
 
 def format_datetime(value, format: str = "medium") -> str:
@@ -374,21 +394,35 @@ def format_datetime(value, format: str = "medium") -> str:
             value = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
             return value
-    return babel_dates.format_datetime(value, format=format, locale=formatting_locale())
+    try:
+        return babel_dates.format_datetime(value, format=format, locale=formatting_locale())
+    except (TypeError, ValueError, AttributeError, OverflowError):
+        return str(value)
 
 
 def format_number(value) -> str:
     """A number with the locale's separators."""
     if value is None or value == "":
         return ""
-    return babel_numbers.format_decimal(value, locale=formatting_locale())
+    if isinstance(value, str):
+        try:
+            value = Decimal(value.strip())
+        except ArithmeticError:
+            return value
+    try:
+        return babel_numbers.format_decimal(value, locale=formatting_locale())
+    except (TypeError, ValueError, ArithmeticError):
+        return str(value)
 
 
 def format_percent(value) -> str:
     """A fraction as a percentage in the locale's style (0.25 → 25 % in French)."""
     if value is None or value == "":
         return ""
-    return babel_numbers.format_percent(value, locale=formatting_locale())
+    try:
+        return babel_numbers.format_percent(value, locale=formatting_locale())
+    except (TypeError, ValueError, ArithmeticError):
+        return str(value)
 
 
 def format_currency(value, currency: str) -> str:
@@ -397,12 +431,15 @@ def format_currency(value, currency: str) -> str:
         return ""
     if not currency:
         return format_number(value)
-    return babel_numbers.format_currency(value, currency, locale=formatting_locale())
+    try:
+        return babel_numbers.format_currency(value, currency, locale=formatting_locale())
+    except (TypeError, ValueError, ArithmeticError, babel_numbers.UnknownCurrencyError):
+        return f"{value} {currency}"
 
 
 def country_name(code: str) -> str:
     """A country's name in the UI language (CLDR), e.g. KE → Kenya / Kenia."""
-    return formatting_locale().territories.get(code, code)
+    return formatting_locale().territories.get(code, code) if isinstance(code, str) else str(code)
 
 
 def country_names(codes) -> dict[str, str]:

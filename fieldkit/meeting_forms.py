@@ -1,5 +1,7 @@
 """Parsing submitted meeting, action-item and link forms into clean values and per-field messages.
 
+Each field's bounds come from its declaration (``records.py``); the rules written here span
+fields: attendance that adds up, a meeting that ends after it starts, a done date only when done.
 No database access here: the views check that a linked issue exists.
 """
 
@@ -9,17 +11,16 @@ import re
 
 from flask import current_app
 
+from . import fields
 from . import validation as v
 from .i18n import gettext as _
 from .i18n import ngettext
-from .records import ACTION_OWNER_KINDS, ACTION_STATUSES, COUNTRIES, LINK_OUTCOMES, MEETING_TYPES
 
 TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)(:[0-5]\d)?$")
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
-#: Long texts typed during a meeting; generous, but bounded.
+#: Long texts typed during a meeting (their bounds are declared in records.py).
 LONG_TEXTS = ("agenda", "notes", "decisions", "what_changed", "what_learned")
-LONG_LIMIT = 100_000
 ATTENDANCE = ("attendance_total", "attendance_women", "attendance_men", "attendance_youth")
 
 
@@ -42,22 +43,18 @@ def official_lines(text: str) -> list[str]:
 def parse_meeting(form) -> v.Collector:
     """Every meeting field from a submitted form (new or edit), with attendance checks."""
     c = v.Collector(form)
-    c.field("title", v.text, required=True, max_length=200)
-    c.field("kind", v.choice, MEETING_TYPES, required=True)
-    c.field("held_on", v.day, required=True, allow_future=True)
-    starts = c.field("starts_at", clock)
-    ends = c.field("ends_at", clock)
+    fields.parse_all(
+        c,
+        "meetings",
+        defaults={
+            "language": current_app.config.get("DEFAULT_LANGUAGE", "en"),
+            "country": current_app.config["COUNTRY"],
+        },
+        parsers={"starts_at": clock, "ends_at": clock},
+    )
+    starts, ends = c.values.get("starts_at"), c.values.get("ends_at")
     if starts and ends and ends < starts:
         c.error("ends_at", _("The meeting cannot end before it starts (%(start)s).", start=starts))
-    c.field("place", v.text, max_length=200)
-    c.field("facilitator", v.text, max_length=150)
-    c.field("language", v.language_tag, default=current_app.config.get("DEFAULT_LANGUAGE", "en"))
-    c.field("country", v.choice, COUNTRIES, default=current_app.config["COUNTRY"])
-    for name in ATTENDANCE:
-        c.field(name, v.integer, maximum=1_000_000)
-    c.field("officials", v.text, multiline=True, max_length=5000)
-    for name in LONG_TEXTS:
-        c.field(name, v.text, multiline=True, max_length=LONG_LIMIT)
     check_attendance(c)
     return c
 
@@ -99,20 +96,26 @@ def check_attendance(c: v.Collector) -> None:
         )
 
 
+def _issue_choice(message: str):
+    def parser(value):
+        issue_id = (value or "").strip()
+        if issue_id and not UUID.match(issue_id):
+            raise v.Invalid(message)
+        return issue_id or None
+
+    return parser
+
+
 def parse_action(form) -> v.Collector:
     """One action item: what, owner (kind and name), due date, linked issue."""
     c = v.Collector(form)
-    c.field("what", v.text, required=True, max_length=1000)
-    c.field("owner_kind", v.choice, ACTION_OWNER_KINDS, default="community")
-    c.field("owner_name", v.text, max_length=150)
-    c.field("due_on", v.day, allow_future=True)
-    c.field("status", v.choice, ACTION_STATUSES, default="open")
-    c.field("language", v.language_tag, default=current_app.config.get("DEFAULT_LANGUAGE", "en"))
-    c.field("done_on", v.day)
-    issue_id = (form.get("issue_id") or "").strip()
-    if issue_id and not UUID.match(issue_id):
-        c.error("issue_id", _("Choose an issue from the list, or leave it empty."))
-    c.values["issue_id"] = issue_id or None
+    fields.parse_all(
+        c,
+        "meeting_actions",
+        defaults={"language": current_app.config.get("DEFAULT_LANGUAGE", "en")},
+        rules={"done_on": {"allow_future": False}},
+        parsers={"issue_id": _issue_choice(_("Choose an issue from the list, or leave it empty."))},
+    )
     if c.values.get("status") != "done":
         c.values["done_on"] = None
     return c
@@ -121,11 +124,13 @@ def parse_action(form) -> v.Collector:
 def parse_link(form) -> v.Collector:
     """An issue discussed at the meeting and the outcome discussed."""
     c = v.Collector(form)
-    issue_id = (form.get("issue_id") or "").strip()
-    if not UUID.match(issue_id):
+    fields.parse_all(
+        c,
+        "meeting_issues",
+        defaults={"language": current_app.config.get("DEFAULT_LANGUAGE", "en")},
+        parsers={"issue_id": _issue_choice(_("Choose an issue from the list."))},
+    )
+    if not c.values.get("issue_id") and "issue_id" not in c.errors:
         c.error("issue_id", _("Choose an issue from the list."))
-    c.values["issue_id"] = issue_id
-    c.field("outcome", v.choice, LINK_OUTCOMES, default="discussed")
-    c.field("note", v.text, multiline=True, max_length=5000)
-    c.field("language", v.language_tag, default=current_app.config.get("DEFAULT_LANGUAGE", "en"))
+    c.values["issue_id"] = c.values.get("issue_id") or ""
     return c

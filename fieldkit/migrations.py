@@ -478,6 +478,12 @@ def m07_sync_checks(conn):
 
 
 @migration
+def m08_withheld(conn):
+    """Issue 9: rows a device keeps to itself (outside its enrolled scope) are never sent."""
+    journal.install(conn)
+
+
+@migration
 def m10_central_roles(conn):
     """Who may do what (issue 10): account roles, session ends, login limits, the audit log,
     re-enrolment codes bound to one device, and meeting drafts kept in their country.

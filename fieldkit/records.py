@@ -120,10 +120,10 @@ ISSUE = RecordType(
         Field("lon", "decimal", _l("Longitude"), minimum=-180, maximum=180),
         Field("gps_accuracy", "decimal", _l("Accuracy (metres)"), minimum=0, maximum=100_000),
         Field("observed_on", "date", _l("Date observed")),
-        Field("severity", "enum", _l("Severity"), choices=tuple(SEVERITIES)),
+        Field("severity", "enum", _l("Severity"), choices=tuple(SEVERITIES), default=2),
         Field("people_affected", "integer", _l("People affected"), minimum=0, maximum=100_000_000),
         Field("households_affected", "integer", _l("Households affected"), minimum=0, maximum=50_000_000),
-        Field("status", "enum", _l("Status"), choices=tuple(STATUSES)),
+        Field("status", "enum", _l("Status"), choices=tuple(STATUSES), default="reported"),
         _text("responsible_body", _l("Responsible office or body"), 200),
         _text("responsible_official", _l("Responsible official"), 150),
         _text("budget_year", _l("Fiscal year"), 20),
@@ -136,7 +136,13 @@ ISSUE = RecordType(
         Field("tags", "list", _l("Tags"), max_length=500),
         Field("anonymous", "boolean", _l("Anonymous")),
         Field("consent", "boolean", _l("Consent")),
-        Field("visibility", "enum", _l("Who may see this issue"), choices=tuple(VISIBILITIES)),
+        Field(
+            "visibility",
+            "enum",
+            _l("Who may see this issue"),
+            choices=tuple(VISIBILITIES),
+            default="programme",
+        ),
         _text("recorded_by", _l("Recorded by"), 200),
     ),
     label=_l("Issue"),
@@ -153,7 +159,7 @@ EVENT = RecordType(
         Field("occurred_on", "date", _l("Date"), required=True),
         Field("language", "language", _l("Language of the text")),
         Field("status", "enum", _l("New status"), choices=tuple(STATUSES)),
-        Field("channel", "enum", _l("How"), choices=tuple(CHANNELS)),
+        Field("channel", "enum", _l("How"), choices=tuple(CHANNELS), default="other"),
         _text("official", _l("Official who responded"), 150),
         _long("said", _l("What was said"), 10_000),
         _long("commitment", _l("What they committed to"), 5000),
@@ -296,11 +302,13 @@ ACTION = RecordType(
         Field("meeting_id", "reference", _l("Meeting"), required=True, references="meetings"),
         Field("language", "language", _l("Language of the text")),
         _text("what", _l("What will be done"), 1000, required=True),
-        Field("owner_kind", "enum", _l("Who owns it"), choices=tuple(ACTION_OWNER_KINDS)),
+        Field(
+            "owner_kind", "enum", _l("Who owns it"), choices=tuple(ACTION_OWNER_KINDS), default="community"
+        ),
         _text("owner_name", _l("Owner's name"), 150),
         Field("due_on", "date", _l("Due date")),
         Field("issue_id", "reference", _l("Linked issue"), references="issues"),
-        Field("status", "enum", _l("Status"), choices=tuple(ACTION_STATUSES)),
+        Field("status", "enum", _l("Status"), choices=tuple(ACTION_STATUSES), default="open"),
         Field("done_on", "date", _l("Done on")),
         _text("recorded_by", _l("Recorded by"), 200),
     ),
@@ -316,7 +324,7 @@ MEETING_ISSUE = RecordType(
         *_common(),
         Field("meeting_id", "reference", _l("Meeting"), required=True, references="meetings"),
         Field("issue_id", "reference", _l("Linked issue"), required=True, references="issues"),
-        Field("outcome", "enum", _l("Outcome"), choices=tuple(LINK_OUTCOMES)),
+        Field("outcome", "enum", _l("Outcome"), choices=tuple(LINK_OUTCOMES), default="discussed"),
         _long("note", _l("Note"), 5000),
         Field("language", "language", _l("Language of the text")),
         _text("recorded_by", _l("Recorded by"), 200),
@@ -326,6 +334,29 @@ MEETING_ISSUE = RecordType(
     also=(Parent("issue_id", "issues"),),
     privacy="shared",
 )
+
+#: The translated label of each code, by the codes of an enum field.
+CHOICE_LABELS = {
+    tuple(labels): labels
+    for labels in (
+        SECTORS,
+        STATUSES,
+        SEVERITIES,
+        EVENT_KINDS,
+        CHANNELS,
+        VISIBILITIES,
+        MEETING_TYPES,
+        ACTION_OWNER_KINDS,
+        ACTION_STATUSES,
+        LINK_OUTCOMES,
+    )
+}
+
+
+def choice_labels(declared: Field) -> dict:
+    """The translated label of each code of an enum field ({} where the codes are shown as they are)."""
+    return CHOICE_LABELS.get(tuple(declared.choices), {})
+
 
 #: Every synced record type; parents before their children.
 SCHEMA = Schema((ISSUE, EVENT, ATTACHMENT, REPORTER, TEXT_TRANSLATION, MEETING, ACTION, MEETING_ISSUE))

@@ -109,10 +109,25 @@ def _record_label(table: str) -> str:
     return str(SCHEMA[table].label) if table in SCHEMA else table
 
 
+def _announced_again(conn, refusal: dict) -> bool:
+    """Whether a later create of the same row (a record moved into scope) replaced a refused op."""
+    return (
+        conn.execute(
+            "SELECT 1 FROM sync_ops o WHERE o.tbl = ? AND o.row_id = ? AND o.kind = 'create' "
+            "AND o.device_id = ? AND o.dseq > ? AND NOT EXISTS (SELECT 1 FROM sync_refusals r "
+            "WHERE r.device_id = o.device_id AND r.dseq = o.dseq) LIMIT 1",
+            (refusal["tbl"], refusal["row_id"], refusal["device_id"], refusal["dseq"]),
+        ).fetchone()
+        is not None
+    )
+
+
 def refusal_rows(conn) -> list[dict]:
     """This device's changes central refused: what, which record, why (in the user's language)."""
     rows = []
     for refusal in sync_client.refusals(conn):
+        if _announced_again(conn, refusal):
+            continue
         words = REFUSALS.get(refusal["code"])
         reason = (
             str(words) % {"field": _label(refusal["tbl"], refusal["field"])}
@@ -121,6 +136,14 @@ def refusal_rows(conn) -> list[dict]:
         )
         rows.append({**refusal, "what": _record_label(refusal["tbl"]), "why": reason})
     return rows
+
+
+def stored_problem(problem: dict) -> str:
+    """Why a stored value breaks its declaration, in words (``problem`` from ``broken_rows``)."""
+    words = REFUSALS.get(problem["code"])
+    if words is None:
+        return problem["reason"]
+    return str(words) % {"field": _label(problem["table"], problem["field"])}
 
 
 def set_aside_rows(conn) -> list[dict]:

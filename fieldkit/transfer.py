@@ -16,49 +16,23 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import fields
 from .db import transaction
 from .forms import parse_issue
 from .i18n import gettext as _
 from .queries.issues import create_issue
-from .validation import coordinate_text
 
-#: The columns of an export, and what an import reads (all optional but title and sector).
-COLUMNS = (
-    "id",
-    "ref",
-    "created_at",
-    "updated_at",
-    "language",
-    "title",
-    "description",
-    "sector",
-    "status",
-    "severity",
-    "country",
-    "region",
-    "district",
-    "ward",
-    "community",
-    "facility",
-    "address",
-    "lat",
-    "lon",
-    "gps_accuracy",
-    "observed_on",
-    "people_affected",
-    "households_affected",
-    "responsible_body",
-    "responsible_official",
-    "budget_year",
-    "budget_code",
-    "budget_description",
-    "budget_currency",
-    "budget_allocated",
-    "budget_released",
-    "budget_spent",
-    "tags",
-    "visibility",
-)
+#: Columns every export has before the declared fields: the record's identity and times.
+IDENTITY_COLUMNS = ("id", "ref", "created_at", "updated_at")
+
+
+def columns() -> tuple[str, ...]:
+    """The columns of an issue export, and what an import reads: identity, then every form field."""
+    return (*IDENTITY_COLUMNS, *(f.name for f in fields.form_fields("issues")))
+
+
+#: The columns as declared when FieldKit started (for documentation and tests).
+COLUMNS = columns()
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
@@ -100,7 +74,7 @@ def _cell(value) -> str:
     if isinstance(value, (list, dict)):
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, float):
-        return coordinate_text(value)  # JSON's 5.6e-05 as the digits the parsers read
+        return fields.plain_decimal(value)  # 0.000056, never 5.6e-05
     return str(value)
 
 
@@ -122,7 +96,7 @@ def import_issues(
         if row is None:
             report.problems.append((number, "", _("This line is not a JSON object.")))
             continue
-        unknown = set(row) - set(COLUMNS)
+        unknown = set(row) - set(columns())
         if unknown:
             report.problems.append((number, ", ".join(sorted(unknown)), _("Unknown column.")))
             continue
@@ -207,12 +181,16 @@ def bulk_load(conn, table: str):
 
 def iter_issues(conn):
     """Every current issue as a dict of the export columns."""
+    names = columns()
     cursor = conn.execute(
-        f"SELECT {', '.join(COLUMNS)} FROM issues WHERE deleted = 0 ORDER BY created_at, id"
+        f"SELECT {', '.join(f'[{c}]' for c in names)} FROM issues WHERE deleted = 0 ORDER BY created_at, id"
     )
     for row in cursor:
-        item = dict(zip(COLUMNS, row, strict=True))
-        item["tags"] = json.loads(item["tags"] or "[]")
+        item = dict(zip(names, row, strict=True))
+        try:
+            item["tags"] = json.loads(item["tags"] or "[]")
+        except ValueError:
+            pass  # a value stored by hand stays as it is; ``central check`` reports it
         yield item
 
 
@@ -220,11 +198,10 @@ def export_issues(conn, out, fmt: str) -> int:
     """Write every current issue to ``out`` (a text stream); returns how many."""
     count = 0
     if fmt == "csv":
-        writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+        writer = csv.DictWriter(out, fieldnames=columns(), lineterminator="\n")
         writer.writeheader()
         for item in iter_issues(conn):
-            item["tags"] = ", ".join(item["tags"])
-            writer.writerow({k: coordinate_text(v) if isinstance(v, float) else v for k, v in item.items()})
+            writer.writerow({name: _cell(value) for name, value in item.items()})
             count += 1
     else:
         for item in iter_issues(conn):

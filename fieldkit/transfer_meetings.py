@@ -17,55 +17,44 @@ import csv
 import json
 from pathlib import Path
 
+from . import fields
 from .db import transaction
 from .i18n import gettext as _
 from .meeting_forms import UUID, parse_action, parse_link, parse_meeting
 from .queries import actions as action_queries
 from .queries import meetings as meeting_queries
-from .transfer import ImportReport, _rows, detect_format
+from .transfer import ImportReport, _cell, _rows, detect_format
 
 KINDS = ("issues", "meetings", "actions")
 
-MEETING_COLUMNS = (
-    "id",
-    "ref",
-    "created_at",
-    "updated_at",
-    "language",
-    "title",
-    "meeting_type",
-    "held_on",
-    "starts_at",
-    "ends_at",
-    "country",
-    "place",
-    "facilitator",
-    "attendance_total",
-    "attendance_women",
-    "attendance_men",
-    "attendance_youth",
-    "officials",
-    "agenda",
-    "notes",
-    "decisions",
-    "what_changed",
-    "what_learned",
-    "issues",
-)
-ACTION_COLUMNS = (
-    "id",
-    "meeting_id",
-    "created_at",
-    "updated_at",
-    "language",
-    "what",
-    "owner_kind",
-    "owner_name",
-    "due_on",
-    "status",
-    "done_on",
-    "issue_id",
-)
+#: Export columns named otherwise than their field (``kind`` would be ambiguous in a file).
+RENAMED = {"kind": "meeting_type"}
+
+
+def meeting_columns() -> tuple[str, ...]:
+    """Identity, every meeting form field, then the issues discussed."""
+    names = (RENAMED.get(f.name, f.name) for f in fields.form_fields("meetings"))
+    return ("id", "ref", "created_at", "updated_at", *names, "issues")
+
+
+def action_columns() -> tuple[str, ...]:
+    """Identity, the meeting it belongs to, then every action-item form field."""
+    return (
+        "id",
+        "meeting_id",
+        "created_at",
+        "updated_at",
+        *(f.name for f in fields.form_fields("meeting_actions")),
+    )
+
+
+def columns(kind: str) -> tuple[str, ...]:
+    return meeting_columns() if kind == "meetings" else action_columns()
+
+
+#: The columns as declared when FieldKit started (for documentation and tests).
+MEETING_COLUMNS = meeting_columns()
+ACTION_COLUMNS = action_columns()
 COLUMNS = {"meetings": MEETING_COLUMNS, "actions": ACTION_COLUMNS}
 
 
@@ -90,11 +79,10 @@ def detect_kind(path: Path, fmt: str | None = None) -> str:
 
 def iter_meetings(conn):
     """Every current meeting as a dict of the export columns, with the issues it discussed."""
-    columns = ["kind AS meeting_type" if c == "meeting_type" else c for c in MEETING_COLUMNS if c != "issues"]
-    cursor = conn.execute(
-        f"SELECT {', '.join(columns)} FROM meetings WHERE deleted = 0 ORDER BY created_at, id"
-    )
-    names = [c for c in MEETING_COLUMNS if c != "issues"]
+    names = [c for c in meeting_columns() if c != "issues"]
+    stored = {column: field for field, column in RENAMED.items()}
+    selected = ", ".join(f"[{stored.get(c, c)}]" for c in names)
+    cursor = conn.execute(f"SELECT {selected} FROM meetings WHERE deleted = 0 ORDER BY created_at, id")
     for row in cursor.fetchall():
         item = dict(zip(names, row, strict=True))
         item["issues"] = [
@@ -110,13 +98,14 @@ def iter_meetings(conn):
 
 def iter_actions(conn):
     """Every current action item of a current meeting, as a dict of the export columns."""
-    columns = ", ".join(f"a.{c}" for c in ACTION_COLUMNS)
+    names = action_columns()
+    selected = ", ".join(f"a.[{c}]" for c in names)
     cursor = conn.execute(
-        f"SELECT {columns} FROM meeting_actions a JOIN meetings m ON m.id = a.meeting_id "
+        f"SELECT {selected} FROM meeting_actions a JOIN meetings m ON m.id = a.meeting_id "
         "WHERE a.deleted = 0 AND m.deleted = 0 ORDER BY a.created_at, a.id"
     )
     for row in cursor:
-        yield dict(zip(ACTION_COLUMNS, row, strict=True))
+        yield dict(zip(names, row, strict=True))
 
 
 def export(conn, out, fmt: str, kind: str) -> int:
@@ -124,12 +113,12 @@ def export(conn, out, fmt: str, kind: str) -> int:
     items = iter_meetings(conn) if kind == "meetings" else iter_actions(conn)
     count = 0
     if fmt == "csv":
-        writer = csv.DictWriter(out, fieldnames=COLUMNS[kind], lineterminator="\n")
+        writer = csv.DictWriter(out, fieldnames=columns(kind), lineterminator="\n")
         writer.writeheader()
         for item in items:
             if "issues" in item:
                 item["issues"] = json.dumps(item["issues"], ensure_ascii=False) if item["issues"] else ""
-            writer.writerow(item)
+            writer.writerow({name: _cell(value) for name, value in item.items()})
             count += 1
     else:
         for item in items:
@@ -169,7 +158,7 @@ def _links(value, number: int, report: ImportReport, conn) -> list[dict]:
 
 
 def _common_checks(row: dict, number: int, kind: str, report: ImportReport, seen: set) -> str | None:
-    unknown = set(row) - set(COLUMNS[kind])
+    unknown = set(row) - set(columns(kind))
     if unknown:
         report.problems.append((number, ", ".join(sorted(unknown)), _("Unknown column.")))
         return None
@@ -213,9 +202,10 @@ def import_file(
         if row_id is None:
             continue
         if kind == "meetings":
-            form = {("kind" if k == "meeting_type" else k): v for k, v in row.items() if k != "issues"}
+            stored = {column: field for field, column in RENAMED.items()}
+            form = {stored.get(k, k): v for k, v in row.items() if k != "issues"}
             result = parse_meeting(form)
-            errors = {("meeting_type" if k == "kind" else k): m for k, m in result.errors.items()}
+            errors = {RENAMED.get(k, k): m for k, m in result.errors.items()}
             links = _links(row.get("issues", ""), number, report, conn)
         else:
             result = parse_action(row)

@@ -215,9 +215,9 @@ def language_tag(value, *, default="en") -> str:
     return tag
 
 
-def tags(value) -> list[str]:
+def tags(value, *, max_length=500) -> list[str]:
     """Comma-separated tags: trimmed, lower-cased, de-duplicated, in the order given."""
-    cleaned = text(value, max_length=500)
+    cleaned = text(value, max_length=max_length)
     seen: list[str] = []
     for tag in cleaned.split(","):
         tag = tag.strip().lower()

@@ -119,7 +119,7 @@ def export_device(conn, path, blob_root) -> dict:
         "replicas": replicas,
         "to": journal.replica_value(conn, "sync_server_id", ""),
         "cursor": int(journal.replica_value(conn, "pull_cursor", "0") or 0),
-        "ops": [protocol.wire_op(op_from_row(r)) for r in rows],
+        "ops": journal.outgoing(conn, [protocol.wire_op(op_from_row(r)) for r in rows]),
         "blobs": shas,
     }
     with journal.transaction(conn):

@@ -329,7 +329,7 @@ class Client:
             ).fetchall()
             if not rows:
                 break
-            ops = [protocol.wire_op(op_from_row(r)) for r in rows]
+            ops = journal.outgoing(self.conn, [protocol.wire_op(op_from_row(r)) for r in rows])
             started = time.monotonic()
             try:
                 answer = self.call("POST", "/push", body={"device_id": device, "ops": ops}, retries=1)
@@ -338,7 +338,9 @@ class Client:
                 continue
             self.cuts = 0
             batch = _resize(batch, len(rows), time.monotonic() - started, self.max_batch)
-            self._record_refusals(device, rows, answer.get("results") or [])
+            placeholders = {op["dseq"] for op in ops if journal.is_placeholder(op)}
+            results = [r for r in answer.get("results") or [] if isinstance(r, dict)]
+            self._record_refusals(device, rows, [r for r in results if r.get("dseq") not in placeholders])
             acked = int(answer["acked"])
             if acked <= pushed:
                 stalled += 1

@@ -12,7 +12,8 @@ Tables owned here:
 - ``sync_ops``      the journal itself; ``server_seq`` is the central sequencer's number;
 - ``sync_rows``     per synced row, the dot of every field (``"*"`` for fields still at the
                     create op's value), so a base dot is a single lookup;
-- ``sync_conflicts`` disputed fields with every candidate value (filled by the merge).
+- ``sync_conflicts`` disputed fields with every candidate value (filled by the merge);
+- ``sync_withheld`` rows kept on this device only: their ops are sent as placeholders.
 
 A base dot may be a list (a field several ops agree on, or every candidate of a resolved
 conflict). Base entries for fields an op does not write record what it *saw*: an edit
@@ -98,6 +99,14 @@ CREATE TABLE IF NOT EXISTS sync_set_aside (
     at TEXT NOT NULL,
     PRIMARY KEY (device_id, dseq)
 );
+-- Rows this device keeps to itself (outside its enrolled scope, by the user's choice): ops of
+-- these rows and of their children never leave the device; a placeholder keeps dseq gapless.
+CREATE TABLE IF NOT EXISTS sync_withheld (
+    tbl TEXT NOT NULL,
+    row_id TEXT NOT NULL,
+    at TEXT NOT NULL,
+    PRIMARY KEY (tbl, row_id)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS sync_conflicts (
     tbl TEXT NOT NULL,
     row_id TEXT NOT NULL,
@@ -442,3 +451,75 @@ def disputed_fields(conn, table: str, row_id: str) -> dict[str, list[dict]]:
         (table, row_id),
     ).fetchall()
     return {field: json.loads(candidates) for field, candidates in rows}
+
+
+# --- rows kept on this device only ----------------------------------------------------------
+
+#: The row id a placeholder names: no real row has it, so central refuses (and acknowledges) it.
+PLACEHOLDER_ROW = "withheld"
+
+
+def withhold(conn, table: str, row_id: str) -> None:
+    """Keep a row, and every child of it, on this device only: their ops are never sent."""
+    conn.execute(
+        "INSERT OR IGNORE INTO sync_withheld (tbl, row_id, at) "
+        "VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
+        (table, row_id),
+    )
+
+
+def release(conn, table: str, row_id: str) -> None:
+    """Let a withheld row's future ops be sent again."""
+    conn.execute("DELETE FROM sync_withheld WHERE tbl = ? AND row_id = ?", (table, row_id))
+
+
+def withheld_rows(conn) -> list[tuple[str, str]]:
+    """(table, id) of every row kept on this device only."""
+    return [tuple(r) for r in conn.execute("SELECT tbl, row_id FROM sync_withheld ORDER BY at, tbl, row_id")]
+
+
+def is_withheld(conn, table: str, row_id: str, depth: int = 0) -> bool:
+    """Whether a row, or the row it belongs to (by its declared parent), is kept on this device."""
+    if conn.execute("SELECT 1 FROM sync_withheld WHERE tbl = ? AND row_id = ?", (table, row_id)).fetchone():
+        return True
+    record = RECORDS[table] if RECORDS is not None and table in RECORDS else None
+    if record is None or record.parent is None or depth > 8:
+        return False
+    names = [record.parent.field, *([record.parent.table_field] if record.parent.table_field else [])]
+    row = conn.execute(
+        f"SELECT {', '.join(f'[{n}]' for n in names)} FROM [{table}] WHERE id = ?", (row_id,)
+    ).fetchone()
+    if row is None or row[0] is None:
+        return False
+    parent_table = record.parent.table or row[1]
+    return isinstance(parent_table, str) and is_withheld(conn, parent_table, row[0], depth + 1)
+
+
+def placeholder(op: dict) -> dict:
+    """What is sent in place of a withheld row's op: its id and time, no table data or row id."""
+    return {
+        "device_id": op["device_id"],
+        "dseq": op["dseq"],
+        "tbl": op["tbl"],
+        "row_id": PLACEHOLDER_ROW,
+        "kind": "set",
+        "fields": {},
+        "base": {},
+        "hlc": op["hlc"],
+        "author": "",
+    }
+
+
+def is_placeholder(op: dict) -> bool:
+    return op.get("row_id") == PLACEHOLDER_ROW and not op.get("fields")
+
+
+def outgoing(conn, ops: list[dict]) -> list[dict]:
+    """Ops as they may leave this device: a withheld row's op becomes a :func:`placeholder`.
+
+    Central refuses a placeholder (it names no row) and acknowledges it, so the sequence
+    stays gapless and everything else is applied.
+    """
+    if not conn.execute("SELECT 1 FROM sync_withheld LIMIT 1").fetchone():
+        return ops
+    return [placeholder(op) if is_withheld(conn, op["tbl"], op["row_id"]) else op for op in ops]

@@ -1,4 +1,4 @@
-"""``fieldkit central init|serve|add-user|enroll-code|reenroll|revoke|bundle import``: the central server."""
+"""``fieldkit central init|serve|add-user|enroll-code|reenroll|revoke|check|bundle import``: the central server."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import click
 
 from ..cli import main, pass_ctx
 from ..i18n import gettext as _
-from ..i18n import lazy_gettext
+from ..i18n import lazy_gettext, ngettext
 
 #: Password prompts, translated when they are shown (the language is chosen at start-up).
 PASSWORD_PROMPT = lazy_gettext("Password")
@@ -147,6 +147,36 @@ def _show_code(code: str, url: str) -> None:
     if url:
         click.echo(_("On the device: %(command)s", command=f"fieldkit enroll {url} {code}"), err=True)
     click.echo(qr_text(f"{url}#enroll={code}" if url else code), err=True)
+
+
+@central.command()
+@pass_ctx
+def check(ctx):
+    """List stored rows whose values break their declaration (exit 1 if any)."""
+    from ..queries.stored import broken_rows
+    from ..records import SCHEMA
+    from ..sync_service import stored_problem
+
+    _app, conn = _central(ctx)
+    try:
+        problems = list(broken_rows(conn, SCHEMA))
+    finally:
+        conn.close()
+    for problem in problems:
+        click.echo(
+            "\t".join((problem["table"], str(problem["id"]), problem["field"], stored_problem(problem)))
+        )
+    if problems:
+        click.echo(
+            ngettext(
+                "%(num)s stored value breaks its declaration.",
+                "%(num)s stored values break their declaration.",
+                len(problems),
+            ),
+            err=True,
+        )
+        sys.exit(1)
+    click.echo(_("Every stored value is as its declaration allows."))
 
 
 @central.command()

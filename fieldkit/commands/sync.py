@@ -52,6 +52,24 @@ def enroll(ctx, url, code):
             country=answer["country"],
         )
     )
+    from ..db import connect
+    from ..out_of_scope import outside
+
+    conn = connect(app.config["DATABASE"])
+    try:
+        count = len(outside(conn, answer["org"], answer["country"]))
+    finally:
+        conn.close()
+    if count:
+        click.echo(
+            ngettext(
+                "%(num)s record is outside this scope, so central will not take it: move it in or keep it "
+                "on this device only on the Sync page.",
+                "%(num)s records are outside this scope, so central will not take them: move them in or keep them "
+                "on this device only on the Sync page.",
+                count,
+            )
+        )
 
 
 @main.command("sync")

@@ -158,9 +158,10 @@ def _as_dict(row) -> dict:
     item = dict(row)
     if "tags" in item:
         try:
-            item["tags"] = json.loads(item["tags"] or "[]")
-        except ValueError:
-            item["tags"] = []
+            tags = json.loads(item["tags"] or "[]")
+        except (TypeError, ValueError):
+            tags = [str(item["tags"])]  # stored by hand or by an older version: shown as it is
+        item["tags"] = [str(t) for t in tags] if isinstance(tags, list) else [str(tags)]
     return item
 
 

@@ -6,16 +6,16 @@ from datetime import date
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
-from .. import hub, scope
+from .. import fields, hub, scope
 from ..blobs import Store, accept
 from ..db import get_db, transaction
-from ..forms import COORDINATE_FIELDS, parse_event, parse_issue, parse_reporter
+from ..forms import parse_event, parse_issue, parse_reporter
 from ..i18n import gettext as _
 from ..queries import attachments as attachment_queries
 from ..queries import events as event_queries
 from ..queries import issues as queries
 from ..queries import tokens
-from ..validation import Invalid, coordinate_text
+from ..validation import Invalid
 from . import author, is_htmx, page_number
 
 bp = Blueprint("issues", __name__, url_prefix="/issues")
@@ -144,8 +144,7 @@ def edit(issue_id: str):
     conn = get_db()
     issue = _issue_or_404(issue_id)
     if request.method == "GET":
-        form = dict(issue, tags=", ".join(issue["tags"]))
-        form.update({name: coordinate_text(issue[name]) for name in COORDINATE_FIELDS})
+        form = fields.form_values("issues", issue)
         return render_template(
             "issues/form.html",
             issue=form,

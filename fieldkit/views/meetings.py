@@ -11,7 +11,7 @@ from datetime import date
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
-from .. import scope
+from .. import fields, scope
 from ..db import get_db, transaction
 from ..forms import parse_issue, parse_reporter
 from ..i18n import gettext as _
@@ -194,7 +194,7 @@ def edit(meeting_id: str):
     draft_key = f"meeting:{meeting_id}"
     if request.method == "GET":
         draft = queries.get_draft(conn, draft_key, country=scope.current())
-        values = {**meeting, **draft["data"]} if draft else meeting
+        values = fields.form_values("meetings", meeting) | (draft["data"] if draft else {})
         token = current_app.jinja_env.globals["new_form_token"]()
         return _form_page(values, {}, editing=True, draft_key=draft_key, form_token=token, draft=draft)
     token = request.form.get("form_token", "")

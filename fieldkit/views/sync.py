@@ -12,7 +12,7 @@ from sync import client as sync_client
 from sync import journal, merge
 from sync.errors import SyncError
 
-from .. import scope
+from .. import hub, out_of_scope, scope
 from ..db import connect, get_db, transaction
 from ..i18n import gettext as _
 from ..queries import in_country
@@ -34,16 +34,68 @@ def index():
     if scope.current() is not None:  # a country team counts only its own country's disputes
         status["conflicts"] = len(_open_conflicts(conn, scope.current()))
     last = journal.replica_value(conn, "last_summary")
+    central = current_app.config.get("ROLE") == "central"
     return render_template(
         "sync/index.html",
         status=status,
         errors={},
         values={"url": "", "code": ""},
-        central=current_app.config.get("ROLE") == "central",
+        central=central,
         summary=summary_lines(json.loads(last)) if last else [],
         refusals=refusal_rows(conn),
         set_aside=set_aside_rows(conn),
+        **({} if central else _scope_lists(conn, status)),
     )
+
+
+def _with_links(records: list[dict]) -> list[dict]:
+    for record in records:
+        page = RECORD_PAGES.get(record["table"])
+        record["url"] = url_for(page[0], **{page[1]: record["id"]}) if page else None
+    return records
+
+
+def _scope_lists(conn, status: dict) -> dict:
+    """Records outside the enrolled scope, and those kept on this device, with links to them."""
+    if not status["enrolled"]:
+        return {"outside": [], "kept": []}
+    return {
+        "outside": _with_links(out_of_scope.outside(conn, status["org"], status["country"])),
+        "kept": _with_links(out_of_scope.kept(conn)),
+    }
+
+
+def _scoped_record(conn) -> tuple[str, str]:
+    """The record a move/keep form names; 404 unless it is a top-level synced record here."""
+    table, row_id = request.form.get("tbl", ""), request.form.get("row_id", "")
+    if table not in RECORD_PAGES or _record(conn, table, row_id, None) is None:
+        abort(404)
+    return table, row_id
+
+
+@bp.post("/scope/move")
+def move_into_scope():
+    """Move a record outside the enrolled scope (and its children) into it, so it syncs."""
+    hub.local_only()  # phones on the hub record and read; they never change what syncs
+    conn = get_db()
+    if current_app.config.get("ROLE") == "central" or not sync_client.enrolled(conn):
+        abort(400)
+    table, row_id = _scoped_record(conn)
+    status = sync_client.status(conn)
+    out_of_scope.move(conn, table, row_id, org=status["org"], country=status["country"], author=author())
+    return redirect(url_for("sync.index"), 303)
+
+
+@bp.post("/scope/keep")
+def keep_on_device():
+    """Keep a record outside the enrolled scope on this device only: it is never sent."""
+    hub.local_only()
+    conn = get_db()
+    if current_app.config.get("ROLE") == "central":
+        abort(400)
+    table, row_id = _scoped_record(conn)
+    out_of_scope.keep(conn, table, row_id)
+    return redirect(url_for("sync.index"), 303)
 
 
 def _fresh_conn():
@@ -83,6 +135,8 @@ def enroll():
         values=values,
         central=False,
         summary=[],
+        outside=[],
+        kept=[],
     ), 422
 
 
