@@ -129,6 +129,8 @@ ROUTES: dict[str, Access] = {
     # A device's own sync, settings, backups and hub: its owner only; central has none of them.
     "device_sync.enroll": _OWNER_ONLY,
     "device_sync.run": _OWNER_ONLY,
+    "device_sync.move_into_scope": _OWNER_ONLY,
+    "device_sync.keep_on_device": _OWNER_ONLY,
     **{
         f"settings.{name}": _OWNER_ONLY
         for name in (

@@ -12,7 +12,7 @@ from sync import client as sync_client
 from sync import journal, merge
 from sync.errors import SyncError
 
-from .. import hub, out_of_scope, scope
+from .. import out_of_scope, scope
 from ..db import connect, get_db, transaction
 from ..i18n import gettext as _
 from ..queries import in_country
@@ -73,10 +73,9 @@ def _scoped_record(conn) -> tuple[str, str]:
     return table, row_id
 
 
-@bp.post("/scope/move")
+@device_bp.post("/scope/move")
 def move_into_scope():
     """Move a record outside the enrolled scope (and its children) into it, so it syncs."""
-    hub.local_only()  # phones on the hub record and read; they never change what syncs
     conn = get_db()
     if current_app.config.get("ROLE") == "central" or not sync_client.enrolled(conn):
         abort(400)
@@ -86,10 +85,9 @@ def move_into_scope():
     return redirect(url_for("sync.index"), 303)
 
 
-@bp.post("/scope/keep")
+@device_bp.post("/scope/keep")
 def keep_on_device():
     """Keep a record outside the enrolled scope on this device only: it is never sent."""
-    hub.local_only()
     conn = get_db()
     if current_app.config.get("ROLE") == "central":
         abort(400)
