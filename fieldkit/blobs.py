@@ -10,17 +10,26 @@ import hashlib
 import os
 import re
 import tempfile
+import warnings
 from pathlib import Path
 
 import filetype
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from . import heif
 from .i18n import gettext as _
 from .validation import Invalid
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 DISPLAY_SIZE = 1024
-Image.MAX_IMAGE_PIXELS = 60_000_000  # refuse decompression bombs (a real photo is < 50 MP)
+#: The most pixels a photo may have: above any phone's default (12-24 MP, a 48 MP mode fits),
+#: far below the decompression-bomb zone (a 100 MP image decodes to 300+ MB of memory).
+MAX_PIXELS = 40_000_000
+# Pillow checks the size in the header, before decoding: up to twice its limit it only warns, so
+# the warning is made an error too and every image over MAX_PIXELS is refused on opening.
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+warnings.filterwarnings("error", category=Image.DecompressionBombWarning)
+TOO_MANY_PIXELS = (Image.DecompressionBombError, Image.DecompressionBombWarning)
 
 #: Media types accepted, detected from the file's content (never from its name).
 ACCEPTED = {
@@ -116,7 +125,7 @@ class Store:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 image.convert("RGB").save(target, "JPEG", quality=80, optimize=True)
                 return size
-        except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
+        except (UnidentifiedImageError, OSError, *TOO_MANY_PIXELS):
             return None
 
 
@@ -124,6 +133,49 @@ def sniff(path: Path) -> str | None:
     """The media type of a file from its first bytes, or None if unknown."""
     kind = filetype.guess(str(path))
     return kind.mime if kind else None
+
+
+def _too_many_pixels() -> Invalid:
+    return Invalid(
+        _(
+            "This photo has more than %(limit)s megapixels, more than FieldKit keeps. Take it at a "
+            "lower resolution, or make it smaller, and attach it again.",
+            limit=MAX_PIXELS // 1_000_000,
+        )
+    )
+
+
+def _damaged() -> Invalid:
+    return Invalid(_("This photo is damaged or incomplete; try taking it again."))
+
+
+def _check_photo(path: Path) -> None:
+    """Refuse an image over MAX_PIXELS from its header (before decoding), then a damaged one."""
+    try:
+        with Image.open(path) as image:
+            too_large = image.size[0] * image.size[1] > MAX_PIXELS
+            if not too_large:
+                image.verify()
+    except TOO_MANY_PIXELS:
+        too_large = True
+    except (UnidentifiedImageError, OSError, SyntaxError):
+        raise _damaged() from None
+    if too_large:
+        raise _too_many_pixels()
+
+
+def _check_heic(path: Path) -> None:
+    """A HEIC photo cannot be decoded here; its header must still be sound and within MAX_PIXELS.
+
+    It is kept as it came (an iPhone's default format is evidence too), shown as a file to open
+    rather than as a picture, since no display copy can be made.
+    """
+    try:
+        sizes = heif.dimensions(path)
+    except heif.NotHeif:
+        raise _damaged() from None
+    if any(width * height > MAX_PIXELS for width, height in sizes):
+        raise _too_many_pixels()
 
 
 def accept(store: Store, upload, *, max_bytes: int) -> dict:
@@ -144,11 +196,9 @@ def accept(store: Store, upload, *, max_bytes: int) -> dict:
                 )
             )
         if media_type in DISPLAYABLE:
-            try:
-                with Image.open(temp) as image:
-                    image.verify()
-            except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError):
-                raise Invalid(_("This photo is damaged or incomplete; try taking it again.")) from None
+            _check_photo(temp)
+        elif media_type == "image/heic":
+            _check_heic(temp)
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
