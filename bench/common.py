@@ -19,6 +19,23 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+
+def require_fieldkit() -> None:
+    """Exit with a one-line hint, not a traceback, when this Python cannot run FieldKit.
+
+    The benchmarks run FieldKit with the interpreter that runs them, so that must be the one
+    FieldKit and its dependencies are installed in (the virtual environment's).
+    """
+    try:
+        import fieldkit.cli  # noqa: F401
+    except ImportError as error:
+        script = sys.argv[0] if sys.argv and sys.argv[0] else "bench/SCRIPT.py"
+        sys.exit(
+            f"{sys.executable} cannot import {error.name or 'fieldkit'}: run the benchmark with the "
+            f"Python FieldKit is installed in, e.g. .venv/bin/python {script}"
+        )
+
+
 #: Runs the ``fieldkit`` program with this interpreter (the installed script may be another one).
 FIELDKIT = [sys.executable, "-c", "import sys; from fieldkit.cli import main; sys.exit(main())"]
 

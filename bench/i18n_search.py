@@ -1,6 +1,6 @@
 """Multilingual search at scale: words in five scripts, parts of names, and translated text.
 
-    python bench/i18n_search.py [--count 100000] [--translations 5000] [--requests 60] [--data DIR]
+    .venv/bin/python bench/i18n_search.py [--count 100000] [--translations 5000] [--requests 60] [--data DIR]
 
 Loads ``count`` generated issues with the real ``fieldkit import`` (the same data as
 bench/issues.py), adds ``translations`` translations of issue text through the same code the
@@ -19,6 +19,10 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import require_fieldkit  # noqa: E402
+
+require_fieldkit()
 
 from common import Served, print_machine, print_table, run_fieldkit, summary_ms, timer  # noqa: E402
 from issues import generate_csv  # noqa: E402

@@ -1,6 +1,6 @@
 """Issues at scale: import, list, filter, search, create, database size and server memory.
 
-    python bench/issues.py [--count 100000] [--requests 40] [--keep]
+    .venv/bin/python bench/issues.py [--count 100000] [--requests 40] [--keep]
 
 Generates a realistic multilingual CSV (six countries with their regions, districts and
 communities; every sector and status; titles and descriptions in English, French, Swahili,
@@ -26,6 +26,10 @@ from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import require_fieldkit  # noqa: E402
+
+require_fieldkit()
 
 from common import (  # noqa: E402
     CSRF,

@@ -1,6 +1,6 @@
 """Meetings at scale: the meeting list and the home page's due action items, p50/p95.
 
-    python bench/meetings.py [--meetings 20000] [--issues 100000] [--actions-per-meeting 3]
+    .venv/bin/python bench/meetings.py [--meetings 20000] [--issues 100000] [--actions-per-meeting 3]
                              [--requests 100] [--keep]
 
 Builds a data folder the way a user would: issues, meetings (each linked to one or two issues)
@@ -27,6 +27,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from common import require_fieldkit  # noqa: E402
+
+require_fieldkit()
 
 from common import (  # noqa: E402
     Served,

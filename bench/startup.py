@@ -1,6 +1,6 @@
 """Start-up time: from typing the command to the first page served, and to the window ready.
 
-    python bench/startup.py [--runs N] [--no-window]
+    .venv/bin/python bench/startup.py [--runs N] [--no-window]
 
 - headless: ``fieldkit --data DIR serve --port P`` in a new process, timed until ``GET /``
   answers 200 (first run on an empty data folder creates the database; later runs reuse it).
@@ -26,6 +26,10 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import require_fieldkit  # noqa: E402
+
+require_fieldkit()
 
 from common import FIELDKIT, print_machine  # noqa: E402
 

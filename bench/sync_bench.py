@@ -5,7 +5,7 @@ bytes on the wire per record against the gzip-compressed JSON of the record, an 
 sync of 100 edits (time and bytes), the conflict scenario (both devices edit the same 10 %
 offline: conflicts detected, edits lost) and peak memory of the server and of the device.
 
-    python bench/sync_bench.py --count 10000 [--count 100000]
+    .venv/bin/python bench/sync_bench.py --count 10000 [--count 100000]
 """
 
 from __future__ import annotations
@@ -23,6 +23,11 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import require_fieldkit  # noqa: E402
+
+require_fieldkit()
 
 from fieldkit import create_app  # noqa: E402
 from fieldkit.central import queries as central_queries  # noqa: E402

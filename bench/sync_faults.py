@@ -4,7 +4,7 @@ the same 10 % offline, both sync — through a 50 kbit/s link with 500 ms latenc
 
 Prints the time taken, records lost and duplicated (must be 0), conflicts detected.
 
-    python bench/sync_faults.py [--count 1000] [--scenario resets|every64k|both]
+    .venv/bin/python bench/sync_faults.py [--count 1000] [--scenario resets|every64k|both]
 """
 
 from __future__ import annotations
@@ -18,6 +18,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import require_fieldkit  # noqa: E402
+
+require_fieldkit()
 
 from sync_bench import device, fill, start_central  # noqa: E402
 from sync_proxy import FaultProxy  # noqa: E402

@@ -7,9 +7,9 @@ from typing import Any
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
-from . import datadir, db, errors, i18n, security, settings
+from . import compression, datadir, db, errors, i18n, security, settings
 from .migrations import migrate_path
-from .resources import STATIC_DIR
+from .resources import STATIC_DIR, register_media_types
 
 __version__ = "0.1.0"
 
@@ -20,6 +20,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app for a data folder (``DATA_DIR`` in ``config``, else the default one)."""
     config = dict(config or {})
     data_dir = datadir.resolve(config.pop("DATA_DIR", None))
+    register_media_types()
     app = Flask(__name__, static_folder=str(STATIC_DIR), static_url_path="/static")
     app.config.update(settings.load(data_dir, config))
     app.config.update(
@@ -40,6 +41,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config["MAX_FORM_MEMORY_SIZE"] = 2 * (1 << 20)
 
     migrate_path(app.config["DATABASE"])
+    compression.init_app(app)  # first, so its hook runs last
     csrf.init_app(app)
     db.init_app(app)
     i18n.init_app(app)

@@ -1,7 +1,8 @@
 """The content-addressed attachment store: files named by their SHA-256, in the data folder.
 
-Originals are kept byte for byte; photos also get a downscaled JPEG for display. No path
-is ever built from user input: only from a hash this code computed or validated.
+Photos are stored without their location and camera metadata (:mod:`fieldkit.photo_metadata`),
+their pixels untouched; every other file byte for byte. Photos also get a downscaled JPEG for
+display. No path is ever built from user input: only from a hash this code computed or validated.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 import filetype
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from . import heif
+from . import photo_metadata
 from .i18n import gettext as _
 from .validation import Invalid
 
@@ -36,7 +37,8 @@ ACCEPTED = {
     "image/jpeg": "photo",
     "image/png": "photo",
     "image/webp": "photo",
-    "image/heic": "photo",
+    # Not HEIC: its metadata cannot be removed without a HEIF library, and phones' browsers
+    # send photos as JPEG when the page accepts image/*.
     "audio/mpeg": "audio",
     "audio/ogg": "audio",
     "audio/x-wav": "audio",
@@ -104,6 +106,17 @@ class Store:
             raise
         return digest.hexdigest(), size, Path(temp_name)
 
+    def without_metadata(self, temp: Path, media_type: str) -> tuple[str, int]:
+        """Rewrite a photo in ``temp`` without location and camera metadata; its new (sha256, size).
+
+        :raises photo_metadata.NotAPhoto: if the photo's structure cannot be read.
+        """
+        data = temp.read_bytes()
+        clean = photo_metadata.strip(data, media_type)
+        if clean != data:
+            temp.write_bytes(clean)
+        return hashlib.sha256(clean).hexdigest(), len(clean)
+
     def commit(self, sha256: str, temp: Path) -> Path:
         """Move a verified temporary file to its content address (a no-op if already stored)."""
         target = self.path(sha256)
@@ -164,18 +177,14 @@ def _check_photo(path: Path) -> None:
         raise _too_many_pixels()
 
 
-def _check_heic(path: Path) -> None:
-    """A HEIC photo cannot be decoded here; its header must still be sound and within MAX_PIXELS.
-
-    It is kept as it came (an iPhone's default format is evidence too), shown as a file to open
-    rather than as a picture, since no display copy can be made.
-    """
-    try:
-        sizes = heif.dimensions(path)
-    except heif.NotHeif:
-        raise _damaged() from None
-    if any(width * height > MAX_PIXELS for width, height in sizes):
-        raise _too_many_pixels()
+def _heic_refused() -> Invalid:
+    return Invalid(
+        _(
+            "HEIC photos cannot be attached: FieldKit cannot remove the location and camera details "
+            "they carry. Attach it from the photo picker, which sends a JPEG, or set the camera to "
+            "“Most Compatible” (JPEG)."
+        )
+    )
 
 
 def accept(store: Store, upload, *, max_bytes: int) -> dict:
@@ -188,6 +197,8 @@ def accept(store: Store, upload, *, max_bytes: int) -> dict:
         if size == 0:
             raise Invalid(_("This file is empty."))
         media_type = sniff(temp)
+        if media_type == "image/heic":  # recognised by its ftyp brand, whatever its name
+            raise _heic_refused()
         if media_type not in ACCEPTED:
             raise Invalid(
                 _(
@@ -196,9 +207,19 @@ def accept(store: Store, upload, *, max_bytes: int) -> dict:
                 )
             )
         if media_type in DISPLAYABLE:
-            _check_photo(temp)
-        elif media_type == "image/heic":
-            _check_heic(temp)
+            _check_photo(temp)  # size from the header first: stripping opens the image too
+            try:
+                sha256, size = store.without_metadata(temp, media_type)
+                with Image.open(temp) as image:
+                    image.verify()
+            except (
+                UnidentifiedImageError,
+                OSError,
+                Image.DecompressionBombError,
+                SyntaxError,
+                photo_metadata.NotAPhoto,
+            ):
+                raise Invalid(_("This photo is damaged or incomplete; try taking it again.")) from None
     except BaseException:
         temp.unlink(missing_ok=True)
         raise

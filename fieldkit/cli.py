@@ -57,6 +57,13 @@ def _lock(data_dir: Path) -> InstanceLock:
     return InstanceLock(data_dir).acquire()
 
 
+def port_in_use(busy) -> click.ClickException:
+    """The one-line answer to a port another program holds, offering a free one."""
+    return click.ClickException(
+        _("Port %(port)s is in use; try --port %(free)s", port=busy.port, free=busy.suggestion)
+    )
+
+
 @main.command()
 @click.option("--demo", is_flag=True, help="Use the separate demo data folder, filled with sample issues.")
 @click.option("--browser", is_flag=True, help="Open in the web browser instead of a desktop window.")
@@ -65,9 +72,10 @@ def _lock(data_dir: Path) -> InstanceLock:
 def start(ctx, demo, browser, port):
     """Open FieldKit in a desktop window (or the browser where no window is possible)."""
     from . import desktop
+    from .server import PortInUse
 
     if demo:
-        ctx.data = str(_ensure_demo())
+        ctx.data = str(_ensure_demo(ctx.data))
     data_dir = ctx.data_dir()
     try:
         lock = _lock(data_dir)
@@ -76,6 +84,8 @@ def start(ctx, demo, browser, port):
         return
     try:
         desktop.run(ctx.app(), lock, window=not browser, port=port)
+    except PortInUse as busy:
+        raise port_in_use(busy) from None
     finally:
         lock.release()
 
@@ -90,6 +100,7 @@ def start(ctx, demo, browser, port):
 def serve(ctx, host, port, lan):
     """Serve FieldKit headless with a real WSGI server (no window)."""
     from . import desktop
+    from .server import PortInUse
 
     data_dir = ctx.data_dir()
     try:
@@ -100,15 +111,31 @@ def serve(ctx, host, port, lan):
         ) from None
     try:
         desktop.serve(ctx.app(), lock, host=host, port=port, lan=lan)
+    except PortInUse as busy:
+        raise port_in_use(busy) from None
     finally:
         lock.release()
 
 
-def _ensure_demo() -> Path:
-    from .demo import fill
+def _ensure_demo(data: str | None = None) -> Path:
+    """The demo folder (``--data`` if given, else a separate one), filled with sample records.
 
-    folder = datadir.demo_dir()
-    app = create_app({"DATA_DIR": folder})
+    :raises click.ClickException: if the chosen folder already holds real records.
+    """
+    from .demo import fill, has_records
+
+    folder = datadir.resolve(data) if data else datadir.demo_dir()
+    try:
+        app = create_app({"DATA_DIR": folder})
+    except SettingError as error:
+        raise click.ClickException(str(error)) from None
+    if has_records(app)[1]:
+        raise click.ClickException(
+            _(
+                "%(folder)s already holds your records; sample data goes only into an empty folder.",
+                folder=str(folder),
+            )
+        )
     with app.app_context():
         fill(app)
     return folder
@@ -119,8 +146,8 @@ def _ensure_demo() -> Path:
 @click.option("--browser", is_flag=True, help="Open in the web browser instead of a desktop window.")
 @click.pass_context
 def demo(click_ctx, no_start, browser):
-    """Create a separate demo data folder with a few hundred sample issues, and open it."""
-    folder = _ensure_demo()
+    """Fill a demo data folder (a separate one, or --data) with sample records, and open it."""
+    folder = _ensure_demo(click_ctx.obj.data)
     click.echo(_("Demo data is in %(folder)s", folder=str(folder)))
     if not no_start:
         click_ctx.obj.data = str(folder)

@@ -96,6 +96,7 @@ def handle(error):
     elif isinstance(error, HTTPException):
         status = error.code or 500
         title, detail = _messages(status)
+        detail = getattr(error, "detail", None) or detail  # a refusal that says why (roles.Refused)
     elif isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
         log.warning("database busy on %s %s", request.method, request.path)
         status = 503

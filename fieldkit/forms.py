@@ -31,6 +31,8 @@ TEXT_FIELDS = {
     "budget_description": 300,
 }
 AMOUNT_FIELDS = ("budget_allocated", "budget_released", "budget_spent")
+#: GPS fields: typed and shown as plain decimals (validation.coordinate / coordinate_text).
+COORDINATE_FIELDS = ("lat", "lon", "gps_accuracy")
 
 
 def parse_issue(form) -> v.Collector:

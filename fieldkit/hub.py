@@ -3,8 +3,15 @@
 Without hub mode FieldKit only listens on 127.0.0.1. In hub mode (``fieldkit serve --lan``
 or the switch on the Settings page) it also answers the local network, and every client that
 is not this laptop must first enter the short session PIN shown on the laptop, plus a display
-name that is recorded as the author of what that phone saves. Wrong PINs are rate limited per
-client address. Changing the PIN signs every phone out.
+name that is recorded as the author of what that phone saves. Changing the PIN signs every phone
+out.
+
+Wrong PINs are counted for the whole hub, not per phone: a client that changes its address
+gets no fresh tries. After :data:`FREE_TRIES` wrong PINs every try waits a delay that doubles
+with each wrong PIN (a right PIN sent too early is refused too, or the delay would teach
+nothing); after :data:`LOCKOUT_AFTER` the hub takes no PIN at all until the laptop lets phones
+try again from Settings (or sets a new PIN). With a 6-digit PIN that is at most 20 guesses
+out of a million.
 
 A client counts as *this laptop* only when it connects over loopback **and** addresses the
 server by a loopback name (127.0.0.1, localhost, ::1). A hub listening on another loopback
@@ -28,18 +35,21 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
 
 from .i18n import gettext as _
+from .security import safe_next
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("hub", __name__, url_prefix="/hub")
 
 PIN_DIGITS = 6
-MAX_FAILURES = 5  # wrong PINs allowed per client address ...
-FAILURE_WINDOW = 300.0  # ... within this many seconds, then it waits until the window ends
+#: The shortest PIN the laptop may type (a random PIN always has PIN_DIGITS digits).
+PIN_MIN_DIGITS = 6
+FREE_TRIES = 5  # wrong PINs on the whole hub before tries are slowed down ...
+FIRST_DELAY = 2.0  # ... the 6th try waits this many seconds, each further one twice as long ...
+MAX_DELAY = 300.0  # ... up to this
+LOCKOUT_AFTER = 20  # wrong PINs after which only the laptop can let phones try again
 NAME_MAX = 60
 LOCAL_NAMES = {"127.0.0.1", "localhost", "::1", "[::1]"}
-#: Paths a phone may load before entering the PIN (the join page needs its styles).
-OPEN_PREFIXES = ("/static/", "/hub/join", "/hub/ping", "/language")  # the picker works before joining
 
 
 def new_pin() -> str:
@@ -56,41 +66,60 @@ class Hub:
     epoch: str = field(default_factory=lambda: secrets.token_hex(8))
     urls: list[str] = field(default_factory=list)
     main_urls: list[str] = field(default_factory=list)
-    failures: dict[str, list[float]] = field(default_factory=dict)
+    failures: list[float] = field(default_factory=list)  # times of wrong PINs since the last clear
     listener: object | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def set_pin(self, pin: str | None = None) -> str:
-        """Change the PIN (random if none given); every phone must enter the new one."""
+        """Change the PIN (random if none given); every phone must enter the new one.
+
+        Wrong guesses at the old PIN tell nothing about the new one, so the count starts again.
+        """
         with self.lock:
             self.pin = pin or new_pin()
             self.epoch = secrets.token_hex(8)
+            self.failures = []
         log.info("hub PIN changed")
         return self.pin
 
+    def clear_lockout(self) -> None:
+        """Let phones try the PIN again at once (the laptop's Settings page)."""
+        with self.lock:
+            self.failures = []
+        log.info("hub PIN lockout cleared on the laptop")
+
+    @property
+    def locked(self) -> bool:
+        """Whether so many wrong PINs were sent that only the laptop can let phones try again."""
+        return len(self.failures) >= LOCKOUT_AFTER
+
+    def _wait(self, now: float) -> float:
+        wrong = len(self.failures)
+        if wrong < FREE_TRIES:
+            return 0.0
+        delay = min(FIRST_DELAY * 2 ** (wrong - FREE_TRIES), MAX_DELAY)
+        return max(0.0, self.failures[-1] + delay - now)
+
     def check_pin(self, client: str, pin: str, now: float | None = None) -> bool | None:
-        """True if right, False if wrong, None if this client must wait (too many wrong PINs)."""
+        """True if right, False if wrong, None if no PIN is taken now (wait, or locked out)."""
         now = time.monotonic() if now is None else now
         with self.lock:
-            recent = [t for t in self.failures.get(client, []) if now - t < FAILURE_WINDOW]
-            if len(recent) >= MAX_FAILURES:
-                self.failures[client] = recent
+            if self.locked or self._wait(now) > 0:
                 return None
             if hmac.compare_digest(pin.strip().encode(), self.pin.encode()):
-                self.failures.pop(client, None)
                 return True
-            recent.append(now)
-            self.failures[client] = recent
-            log.warning("wrong hub PIN from %s (%d in a row)", client, len(recent))
+            self.failures.append(now)
+            log.warning("wrong hub PIN from %s (%d on this hub)", client, len(self.failures))
+            if self.locked:
+                log.warning("hub PIN locked: only the laptop can let phones try again")
             return False
 
-    def wait_seconds(self, client: str, now: float | None = None) -> int:
-        """How long a locked-out client still has to wait."""
+    def wait_seconds(self, now: float | None = None) -> int:
+        """How many seconds every phone must wait before its next try (0: try now)."""
         now = time.monotonic() if now is None else now
-        recent = [t for t in self.failures.get(client, []) if now - t < FAILURE_WINDOW]
-        if len(recent) < MAX_FAILURES:
-            return 0
-        return max(1, int(FAILURE_WINDOW - (now - min(recent))) + 1)
+        with self.lock:
+            wait = self._wait(now)
+        return int(wait) + 1 if wait > 0 else 0
 
     # --- listening on the network ----------------------------------------------------------------
 
@@ -159,42 +188,41 @@ def client_name() -> str:
     return session.get("hub_name", "") if not is_local_request() else ""
 
 
-def local_only() -> None:
-    """Abort with 403 unless the request comes from this laptop (Settings, backups)."""
-    if not is_local_request():
-        abort(403)
+def is_phone() -> bool:
+    """Whether this request comes from a phone on the hub (never sees device-only data)."""
+    return g.get("hub_local") is False
 
 
 def _joined(hub: Hub) -> bool:
     return session.get("hub_epoch") == hub.epoch and bool(session.get("hub_name"))
 
 
-def gate():
-    """Before every request: phones need hub mode on and the PIN; their name becomes the author.
+class Guard:
+    """Who is asking a device (roles.enforce): its owner on the laptop, a joined phone, or a
+    phone that must first join; phones are turned away while hub mode is off."""
 
-    Not at central: it is reached from anywhere by country teams (accounts) and devices
-    (tokens), so the PIN gate for phones on a laptop's Wi-Fi gives way to those.
-    """
-    if current_app.config.get("ROLE") == "central":
-        return None
-    if is_local_request():
-        g.hub_local = True
-        return None
-    g.hub_local = False
-    hub = of()
-    if not hub.enabled:
-        return render_template("hub/off.html"), 403
-    if request.path.startswith(OPEN_PREFIXES):
-        return None
-    if not _joined(hub):
+    def identify(self, access):
+        from . import roles
+
+        if is_local_request():
+            g.hub_local = True
+            return roles.Caller(roles.OWNER)
+        g.hub_local = False
+        hub = of()
+        if not hub.enabled:
+            return render_template("hub/off.html"), 403
+        if not _joined(hub):
+            return roles.Caller(roles.ANYONE)
+        return roles.Caller(roles.PHONE, name=session["hub_name"])
+
+    def challenge(self):
+        """A phone not (or no longer) joined: the join page, keeping where it was going."""
         if request.method != "GET":
             # A form sent after the PIN changed: nothing is saved; the phone keeps its draft.
             return render_template(
-                "hub/join.html", errors={}, name="", next=_safe_next(request.path), wait=0
+                "hub/join.html", errors={}, name="", next=_safe_next(request.path), wait=0, locked=False
             ), 401
         return redirect(url_for("hub.join", next=request.full_path.rstrip("?")), code=303)
-    g.author = session["hub_name"]
-    return None
 
 
 def hub_context():
@@ -204,8 +232,6 @@ def hub_context():
 
 
 def _safe_next(target: str | None) -> str:
-    from .views.home import safe_next
-
     target = safe_next(target)
     return "/" if target.startswith("/hub/") else target
 
@@ -227,7 +253,8 @@ def join():
             errors={},
             name=session.get("hub_name", ""),
             next=next_url,
-            wait=hub.wait_seconds(client),
+            wait=hub.wait_seconds(),
+            locked=hub.locked,
         )
     name = " ".join(request.form.get("name", "").split())[:NAME_MAX]
     errors = {}
@@ -235,12 +262,14 @@ def join():
         errors["name"] = _("Type your name: it is recorded with what you save from this phone.")
     result = hub.check_pin(client, request.form.get("pin", ""))
     if result is None:
-        wait = hub.wait_seconds(client)
-        return render_template("hub/join.html", errors={}, name=name, next=next_url, wait=wait), 429
+        wait, locked = hub.wait_seconds(), hub.locked
+        page = render_template("hub/join.html", errors={}, name=name, next=next_url, wait=wait, locked=locked)
+        return page, 429, {"Retry-After": str(wait)} if wait else {}
     if result is False:
         errors["pin"] = _("That PIN is not right. Look at the laptop screen and type the PIN shown there.")
     if errors:
-        return render_template("hub/join.html", errors=errors, name=name, next=next_url, wait=0), 422
+        page = render_template("hub/join.html", errors=errors, name=name, next=next_url, wait=0, locked=False)
+        return page, 422
     session["hub_epoch"] = hub.epoch
     session["hub_name"] = name
     session.permanent = True
@@ -257,7 +286,6 @@ def ping():
 @bp.get("/qr.svg")
 def qr_svg():
     """The hub address as a QR code (for this laptop's Settings page)."""
-    local_only()
     hub = of()
     if not hub.urls:
         abort(404)
@@ -325,8 +353,10 @@ def qr_text(text: str) -> str:
 
 
 def init_app(app) -> None:
-    """Attach hub state, the PIN gate and the join page to ``app``."""
+    """Attach hub state, the PIN gate (the device's guard of the role table) and the join page."""
+    from . import roles
+
     app.extensions["fieldkit_hub"] = Hub()
-    app.before_request(gate)
+    roles.init_app(app, Guard())
     app.context_processor(hub_context)
     app.register_blueprint(bp)

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from .cells import restore
 from .i18n import gettext as _
+from .validation import coordinate_text
 
 #: The longest JSON line read, in characters (a meeting's notes fit many times over; a CSV cell
 #: is held to the csv module's own limit of 131,072).
@@ -141,6 +142,8 @@ def cell(value) -> str:
         return ", ".join(value)
     if isinstance(value, (list, dict)):
         return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, float):
+        return coordinate_text(value)  # JSON's 5.6e-05 as the digits the parsers read
     return str(value)
 
 

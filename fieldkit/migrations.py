@@ -466,3 +466,52 @@ def m06_central_scope(conn):
         CREATE INDEX IF NOT EXISTS meetings_country ON meetings (deleted, country, held_on DESC, starts_at DESC);
         """,
     )
+
+
+@migration
+def m07_sync_checks(conn):
+    """Issue 9: central records the ops it refuses; devices keep refusals and ops set aside."""
+    from sync import server
+
+    journal.install(conn)
+    server.install(conn)
+
+
+@migration
+def m10_central_roles(conn):
+    """Who may do what (issue 10): account roles, session ends, login limits, the audit log,
+    re-enrolment codes bound to one device, and meeting drafts kept in their country.
+
+    Existing accounts keep what they could do: a ``*`` account (``central init``'s admin, or
+    ``add-user`` without ``--country``) already managed every country, so it becomes an admin;
+    an account of one country becomes a member of that country's team.
+    """
+    run_script(
+        conn,
+        """
+        ALTER TABLE central_users ADD COLUMN role TEXT NOT NULL DEFAULT 'member';
+        ALTER TABLE central_users ADD COLUMN disabled_at TEXT;
+        ALTER TABLE central_users ADD COLUMN session_version INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE central_users ADD COLUMN last_seen_at TEXT;
+        UPDATE central_users SET role = 'admin' WHERE country = '*';
+        CREATE TABLE central_login_limits (
+            key TEXT PRIMARY KEY,
+            failures INTEGER NOT NULL,
+            last_at REAL NOT NULL,
+            locked_until REAL NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE central_audit (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            role TEXT NOT NULL,
+            country TEXT NOT NULL,
+            action TEXT NOT NULL,
+            record TEXT NOT NULL DEFAULT '',
+            detail TEXT NOT NULL DEFAULT ''
+        );
+        ALTER TABLE central_codes ADD COLUMN for_device TEXT;
+        ALTER TABLE meeting_drafts ADD COLUMN country TEXT;
+        UPDATE meeting_drafts SET country = json_extract(data, '$.country') WHERE json_valid(data);
+        """,
+    )

@@ -1,4 +1,10 @@
-"""Reference lists (sectors, statuses, channels ...) and the synced tables with their fields.
+"""Reference lists (sectors, statuses, channels ...) and every record type, declared once.
+
+Each synced table is one :class:`sync.schema.RecordType`: its fields with type, bounds,
+label and help, the parent a child row belongs to (whose org and country it always has), and
+its privacy class. Forms, imports and exports, history and review labels, the sync registry
+and central's checks of every pushed change all read these declarations; adding a field is
+one edit here (plus its column in a new migration).
 
 Labels are lazily translated, so the same list shows in the language of each request.
 """
@@ -6,6 +12,7 @@ Labels are lazily translated, so the same list shows in the language of each req
 from __future__ import annotations
 
 from sync import journal
+from sync.schema import Field, Parent, RecordType, Schema
 
 from .i18n import lazy_gettext as _l
 from .i18n import lazy_pgettext as _lp
@@ -71,88 +78,151 @@ VISIBILITIES = {
 
 COUNTRIES = ("GH", "IN", "ID", "KE", "SN", "ZA")
 
-COMMON = ("created_at", "org", "country", "deleted")
 
-ISSUE_FIELDS = (
-    *COMMON,
-    "ref",
-    "language",
-    "title",
-    "description",
-    "sector",
-    "region",
-    "district",
-    "ward",
-    "community",
-    "facility",
-    "address",
-    "lat",
-    "lon",
-    "gps_accuracy",
-    "observed_on",
-    "severity",
-    "people_affected",
-    "households_affected",
-    "status",
-    "responsible_body",
-    "responsible_official",
-    "budget_year",
-    "budget_code",
-    "budget_description",
-    "budget_allocated",
-    "budget_released",
-    "budget_spent",
-    "budget_currency",
-    "tags",
-    "anonymous",
-    "consent",
-    "visibility",
-    "recorded_by",
+#: Org codes are plain slugs; '' or 'local' until the device is enrolled.
+ORG_PATTERN = r"^[A-Za-z0-9_.-]{0,64}$"
+TIME_PATTERN = r"^(([01]\d|2[0-3]):[0-5]\d)?$"
+
+
+def _common() -> tuple[Field, ...]:
+    return (
+        Field("created_at", "timestamp", _l("Recorded on"), required=True),
+        Field("org", "text", _l("Partner organisation"), max_length=64, pattern=ORG_PATTERN),
+        Field("country", "enum", _l("Country"), required=True, choices=COUNTRIES),
+        Field("deleted", "boolean", _l("Deleted")),
+    )
+
+
+def _text(name, label, limit, **extra) -> Field:
+    return Field(name, "text", label, max_length=limit, **extra)
+
+
+def _long(name, label, limit, **extra) -> Field:
+    return Field(name, "text", label, max_length=limit, multiline=True, **extra)
+
+
+ISSUE = RecordType(
+    "issues",
+    (
+        *_common(),
+        _text("ref", _l("Reference"), 40, required=True),
+        Field("language", "language", _l("Language of the text")),
+        _text("title", _l("Title"), 200, required=True),
+        _long("description", _l("Description"), 20_000),
+        Field("sector", "enum", _l("Sector"), required=True, choices=tuple(SECTORS)),
+        _text("region", _l("Region / province / state"), 100),
+        _text("district", _l("District"), 100),
+        _text("ward", _l("Ward"), 100),
+        _text("community", _l("Community / village"), 150),
+        _text("facility", _l("Facility (school, clinic, water point…)"), 150),
+        _text("address", _l("Address or directions"), 300),
+        Field("lat", "decimal", _l("Latitude"), minimum=-90, maximum=90),
+        Field("lon", "decimal", _l("Longitude"), minimum=-180, maximum=180),
+        Field("gps_accuracy", "decimal", _l("Accuracy (metres)"), minimum=0, maximum=100_000),
+        Field("observed_on", "date", _l("Date observed")),
+        Field("severity", "enum", _l("Severity"), choices=tuple(SEVERITIES)),
+        Field("people_affected", "integer", _l("People affected"), minimum=0, maximum=100_000_000),
+        Field("households_affected", "integer", _l("Households affected"), minimum=0, maximum=50_000_000),
+        Field("status", "enum", _l("Status"), choices=tuple(STATUSES)),
+        _text("responsible_body", _l("Responsible office or body"), 200),
+        _text("responsible_official", _l("Responsible official"), 150),
+        _text("budget_year", _l("Fiscal year"), 20),
+        _text("budget_code", _l("Programme or budget line code"), 60),
+        _text("budget_description", _l("Budget line description"), 300),
+        Field("budget_allocated", "amount", _l("Allocated")),
+        Field("budget_released", "amount", _l("Released")),
+        Field("budget_spent", "amount", _l("Spent")),
+        _text("budget_currency", _l("Currency"), 3, pattern=r"^([A-Z]{3})?$"),
+        Field("tags", "list", _l("Tags"), max_length=500),
+        Field("anonymous", "boolean", _l("Anonymous")),
+        Field("consent", "boolean", _l("Consent")),
+        Field("visibility", "enum", _l("Who may see this issue"), choices=tuple(VISIBILITIES)),
+        _text("recorded_by", _l("Recorded by"), 200),
+    ),
+    label=_l("Issue"),
+    privacy="shared",
+    reviewed=True,
 )
 
-EVENT_FIELDS = (
-    *COMMON,
-    "issue_id",
-    "kind",
-    "occurred_on",
-    "language",
-    "status",
-    "channel",
-    "official",
-    "said",
-    "commitment",
-    "due_on",
-    "fulfilled",
-    "still_broken",
-    "note",
-    "recorded_by",
+EVENT = RecordType(
+    "issue_events",
+    (
+        *_common(),
+        Field("issue_id", "reference", _l("Issue"), required=True, references="issues"),
+        Field("kind", "enum", _l("Kind of event"), required=True, choices=tuple(EVENT_KINDS)),
+        Field("occurred_on", "date", _l("Date"), required=True),
+        Field("language", "language", _l("Language of the text")),
+        Field("status", "enum", _l("New status"), choices=tuple(STATUSES)),
+        Field("channel", "enum", _l("How"), choices=tuple(CHANNELS)),
+        _text("official", _l("Official who responded"), 150),
+        _long("said", _l("What was said"), 10_000),
+        _long("commitment", _l("What they committed to"), 5000),
+        Field("due_on", "date", _l("Commitment due date")),
+        Field("fulfilled", "boolean", _l("fulfilled")),
+        Field("still_broken", "boolean", _l("Still broken?")),
+        _long("note", _l("Note"), 10_000),
+        _text("recorded_by", _l("Recorded by"), 200),
+    ),
+    label=_l("Timeline event"),
+    parent=Parent("issue_id", "issues"),
+    privacy="shared",
 )
 
-ATTACHMENT_FIELDS = (
-    *COMMON,
-    "issue_id",
-    "event_id",
-    "sha256",
-    "filename",
-    "media_type",
-    "size",
-    "width",
-    "height",
-    "caption",
+ATTACHMENT = RecordType(
+    "attachments",
+    (
+        *_common(),
+        Field("issue_id", "reference", _l("Issue"), required=True, references="issues"),
+        Field("event_id", "reference", _l("Timeline event"), references="issue_events"),
+        Field("sha256", "file", _l("File"), required=True),
+        _text("filename", _l("File name"), 200, required=True),
+        _text("media_type", _l("Type of file"), 100, required=True, pattern=r"^[a-z0-9.+-]+/[a-z0-9.+-]+$"),
+        Field("size", "integer", _l("Size"), required=True, minimum=0, maximum=1 << 40),
+        Field("width", "integer", _l("Width"), minimum=0, maximum=1_000_000),
+        Field("height", "integer", _l("Height"), minimum=0, maximum=1_000_000),
+        _text("caption", _l("Caption"), 500),
+    ),
+    label=_l("Photo, audio or document"),
+    parent=Parent("issue_id", "issues"),
+    also=(Parent("event_id", "issue_events"),),
+    privacy="shared",
 )
 
-REPORTER_FIELDS = (*COMMON, "issue_id", "name", "contact", "consent")
+REPORTER = RecordType(
+    "reporters",
+    (
+        *_common(),
+        Field("issue_id", "reference", _l("Issue"), required=True, references="issues"),
+        _text("name", _l("Reporter's name"), 150),
+        _text("contact", _l("Reporter's phone or contact"), 150),
+        Field("consent", "boolean", _l("Consent")),
+    ),
+    label=_l("Reporter"),
+    parent=Parent("issue_id", "issues"),
+    # Name and contact are shared only while consent holds; withdrawing it erases them everywhere.
+    consent="consent",
+    personal=("name", "contact"),
+    # Shared with the programme only because the reporter consented; never with officials.
+    privacy="programme",
+)
 
-#: A translation of one text field of a record, kept beside the untouched original.
-TEXT_TRANSLATION_FIELDS = (*COMMON, "record_table", "record_id", "field", "language", "text", "recorded_by")
+TRANSLATABLE_FIELDS = ("title", "description", "agenda", "notes", "decisions", "what_changed", "what_learned")
 
-SYNCED_TABLES = {
-    "issues": ISSUE_FIELDS,
-    "issue_events": EVENT_FIELDS,
-    "attachments": ATTACHMENT_FIELDS,
-    "reporters": REPORTER_FIELDS,
-    "text_translations": TEXT_TRANSLATION_FIELDS,
-}
+TEXT_TRANSLATION = RecordType(
+    "text_translations",
+    (
+        *_common(),
+        Field("record_table", "enum", _l("Kind of record"), required=True, choices=("issues", "meetings")),
+        Field("record_id", "reference", _l("Record"), required=True),
+        Field("field", "enum", _l("Text"), required=True, choices=TRANSLATABLE_FIELDS),
+        Field("language", "language", _l("Language"), required=True),
+        _long("text", _l("Translation"), 20_000, required=True),
+        _text("recorded_by", _l("Recorded by"), 200),
+    ),
+    label=_l("Translation of a text"),
+    parent=Parent("record_id", table_field="record_table"),
+    privacy="shared",
+)
 
 # --- Meetings (issue 3) ---------------------------------------------------------------
 
@@ -188,51 +258,79 @@ LINK_OUTCOMES = {
     "resolved": _l("Confirmed resolved"),
 }
 
-MEETING_FIELDS = (
-    *COMMON,
-    "ref",
-    "language",
-    "title",
-    "kind",
-    "held_on",
-    "starts_at",
-    "ends_at",
-    "place",
-    "facilitator",
-    "attendance_total",
-    "attendance_women",
-    "attendance_men",
-    "attendance_youth",
-    "officials",
-    "agenda",
-    "notes",
-    "decisions",
-    "what_changed",
-    "what_learned",
-    "recorded_by",
+
+MEETING = RecordType(
+    "meetings",
+    (
+        *_common(),
+        _text("ref", _l("Reference"), 40, required=True),
+        Field("language", "language", _l("Language of the notes")),
+        _text("title", _l("Title"), 200, required=True),
+        Field("kind", "enum", _l("Type of meeting"), required=True, choices=tuple(MEETING_TYPES)),
+        Field("held_on", "date", _l("Date"), required=True),
+        _text("starts_at", _l("Start time"), 5, pattern=TIME_PATTERN),
+        _text("ends_at", _l("End time"), 5, pattern=TIME_PATTERN),
+        _text("place", _l("Place"), 200),
+        _text("facilitator", _l("Facilitator"), 150),
+        Field("attendance_total", "integer", _l("People present in total"), minimum=0, maximum=1_000_000),
+        Field("attendance_women", "integer", _l("Women"), minimum=0, maximum=1_000_000),
+        Field("attendance_men", "integer", _l("Men"), minimum=0, maximum=1_000_000),
+        Field("attendance_youth", "integer", _l("Youth"), minimum=0, maximum=1_000_000),
+        _long("officials", _l("Officials present"), 5000),
+        _long("agenda", _l("Agenda"), 100_000),
+        _long("notes", _l("Notes"), 100_000),
+        _long("decisions", _l("Decisions"), 100_000),
+        _long("what_changed", _l("What changed"), 100_000),
+        _long("what_learned", _l("What we learned"), 100_000),
+        _text("recorded_by", _l("Recorded by"), 200),
+    ),
+    label=_l("Meeting"),
+    privacy="shared",
+    reviewed=True,
 )
 
-ACTION_FIELDS = (
-    *COMMON,
-    "meeting_id",
-    "language",
-    "what",
-    "owner_kind",
-    "owner_name",
-    "due_on",
-    "issue_id",
-    "status",
-    "done_on",
-    "recorded_by",
+ACTION = RecordType(
+    "meeting_actions",
+    (
+        *_common(),
+        Field("meeting_id", "reference", _l("Meeting"), required=True, references="meetings"),
+        Field("language", "language", _l("Language of the text")),
+        _text("what", _l("What will be done"), 1000, required=True),
+        Field("owner_kind", "enum", _l("Who owns it"), choices=tuple(ACTION_OWNER_KINDS)),
+        _text("owner_name", _l("Owner's name"), 150),
+        Field("due_on", "date", _l("Due date")),
+        Field("issue_id", "reference", _l("Linked issue"), references="issues"),
+        Field("status", "enum", _l("Status"), choices=tuple(ACTION_STATUSES)),
+        Field("done_on", "date", _l("Done on")),
+        _text("recorded_by", _l("Recorded by"), 200),
+    ),
+    label=_l("Action item"),
+    parent=Parent("meeting_id", "meetings"),
+    also=(Parent("issue_id", "issues"),),
+    privacy="shared",
 )
 
-MEETING_ISSUE_FIELDS = (*COMMON, "meeting_id", "issue_id", "outcome", "note", "language", "recorded_by")
-
-SYNCED_TABLES.update(
-    meetings=MEETING_FIELDS,
-    meeting_actions=ACTION_FIELDS,
-    meeting_issues=MEETING_ISSUE_FIELDS,
+MEETING_ISSUE = RecordType(
+    "meeting_issues",
+    (
+        *_common(),
+        Field("meeting_id", "reference", _l("Meeting"), required=True, references="meetings"),
+        Field("issue_id", "reference", _l("Linked issue"), required=True, references="issues"),
+        Field("outcome", "enum", _l("Outcome"), choices=tuple(LINK_OUTCOMES)),
+        _long("note", _l("Note"), 5000),
+        Field("language", "language", _l("Language of the text")),
+        _text("recorded_by", _l("Recorded by"), 200),
+    ),
+    label=_l("Issue discussed at a meeting"),
+    parent=Parent("meeting_id", "meetings"),
+    also=(Parent("issue_id", "issues"),),
+    privacy="shared",
 )
 
-for _table, _fields in SYNCED_TABLES.items():
-    journal.register(_table, _fields)
+#: Every synced record type; parents before their children.
+SCHEMA = Schema((ISSUE, EVENT, ATTACHMENT, REPORTER, TEXT_TRANSLATION, MEETING, ACTION, MEETING_ISSUE))
+
+#: Table -> the fields an op may set (``id`` excluded), as the journal knows them.
+SYNCED_TABLES = {record.table: record.names for record in SCHEMA}
+
+journal.use(SCHEMA)

@@ -1,4 +1,4 @@
-"""Whose records a page may show: the signed-in country team's country at central, all on a device.
+"""Whose records a page may show: the signed-in account's country at central (read from the database each request), all on a device.
 
 :func:`current` is the one place that decides it; query functions take the answer as their
 ``country`` argument (``None`` = no restriction) and add ``country = ?`` with a bound value,
@@ -8,7 +8,7 @@ Scope is the row's own ``country`` column (indexed by ``issues_country`` / ``mee
 
 from __future__ import annotations
 
-from flask import abort, current_app, session
+from flask import abort, current_app, g
 
 from .i18n import gettext as _
 
@@ -17,10 +17,10 @@ def current() -> str | None:
     """The country this request may see, or None for everything (a field device, a ``*`` account)."""
     if current_app.config.get("ROLE") != "central":
         return None
-    country = session.get("central_country")
-    if not country:
-        abort(404)  # not signed in: the sign-in guard redirects first; never fall open
-    return None if country == "*" else country
+    caller = g.get("caller")
+    if caller is None or caller.country is None:
+        abort(404)  # not an account: the role table sends it to sign in first; never fall open
+    return None if caller.country == "*" else caller.country
 
 
 def check_country(values: dict, errors: dict) -> None:

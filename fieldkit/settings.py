@@ -81,7 +81,9 @@ SETTINGS = (
         maximum=3650,
     ),
     Setting("PAGE_SIZE", 25, "Issues shown per page in lists.", minimum=5, maximum=200),
-    Setting("AUTHOR", "", "Name recorded as the author of changes made on this device."),
+    Setting(
+        "AUTHOR", "", "Name recorded as the author of changes made on this device (Settings → Your name)."
+    ),
     Setting(
         "BACKUP_DIR",
         "",
@@ -91,6 +93,13 @@ SETTINGS = (
         "BACKUP_KEEP", 7, "How many automatic backups to keep in the backup folder.", minimum=1, maximum=365
     ),
     Setting("HUB_HOST", "0.0.0.0", "Address the community hub listens on (every network by default)."),  # noqa: S104
+    Setting(
+        "SESSION_IDLE_MINUTES",
+        60,
+        "Central: an account's session ends after this many minutes without a request.",
+        minimum=5,
+        maximum=24 * 60,
+    ),
     Setting(
         "HUB_PORT",
         8080,

@@ -22,6 +22,7 @@ from .forms import parse_issue
 from .i18n import gettext as _
 from .import_reader import rows
 from .queries.issues import create_issue
+from .validation import coordinate_text
 
 #: The columns of an export, and what an import reads (all optional but title and sector).
 COLUMNS = (
@@ -193,7 +194,9 @@ def export_issues(conn, out, fmt: str) -> int:
         writer.writeheader()
         for item in iter_issues(conn):
             item["tags"] = ", ".join(item["tags"])
-            writer.writerow({name: neutralise(value) for name, value in item.items()})
+            writer.writerow(
+                {k: coordinate_text(v) if isinstance(v, float) else neutralise(v) for k, v in item.items()}
+            )
             count += 1
     else:
         for item in iter_issues(conn):

@@ -137,6 +137,17 @@ def coordinate(value, *, minimum, maximum) -> float | None:
     return float(parsed)
 
 
+def coordinate_text(value) -> str:
+    """A coordinate as plain decimal digits, never ``5.6e-05``: what forms show, exports write and
+    :func:`coordinate` reads back as exactly the same number ("" for none)."""
+    if value is None or value == "":
+        return ""
+    number = float(value)
+    if number == 0:
+        return "0"  # never "-0.0"
+    return format(Decimal(repr(number)), "f")
+
+
 def decimal(value, *, minimum=None, maximum=None) -> float | None:
     """A decimal number in the user's format, or None when left empty."""
     parsed = number(value, example=_examples()["number"])

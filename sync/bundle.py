@@ -37,9 +37,9 @@ import zipfile
 import zlib
 from pathlib import Path
 
-from . import journal, keys, merge, protocol, server
+from . import journal, keys, protocol, pulled, server
 from .blobs import SHA256, BlobDir
-from .errors import BundleError, ProtocolError
+from .errors import BundleError
 from .merge import OP_COLUMNS, op_from_row
 
 FORMAT = "fieldkit-bundle"
@@ -273,8 +273,7 @@ def export_device(conn, path, blob_root) -> dict:
     shas = [
         r[0]
         for r in conn.execute(
-            "SELECT DISTINCT sha256 FROM attachments WHERE deleted = 0 "
-            "AND sha256 NOT IN (SELECT sha256 FROM sync_blobs_sent)"
+            f"SELECT sha256 FROM ({journal.files_sql()}) WHERE sha256 NOT IN (SELECT sha256 FROM sync_blobs_sent)"
         )
         if blobs.has(r[0])
     ][: MAX_MEMBERS - 3]  # the rest travel in the next bundle
@@ -305,13 +304,11 @@ def import_reply(conn, path, blob_root) -> dict:
 def _apply_reply(conn, bundle: Bundle, manifest: dict, store: BlobDir) -> dict:
     if manifest.get("kind") != "reply" or manifest.get("to") != _enrolled_id(conn):
         raise BundleError("this bundle is not a reply addressed to this device")
-    try:
-        ops = [protocol.validate_op(op) | {"server_seq": op.get("server_seq")} for op in manifest["ops"]]
-    except ProtocolError as error:
-        raise BundleError(f"the bundle holds a damaged change: {error}") from None
-    received = 0
+    ops = manifest.get("ops")
+    if not isinstance(ops, list):
+        raise BundleError("the bundle's list of changes is damaged")
     with journal.transaction(conn):
-        received += merge.apply_batch(conn, ops)
+        received, aside = pulled.merge_page(conn, ops, [pulled.check(op) for op in ops])
         cursor = int(journal.replica_value(conn, "pull_cursor", "0") or 0)
         journal.set_replica_value(conn, "pull_cursor", str(max(cursor, int(manifest["cursor"]))))
         current = journal.device_id(conn)
@@ -326,9 +323,25 @@ def _apply_reply(conn, bundle: Bundle, manifest: dict, store: BlobDir) -> dict:
             "INSERT OR IGNORE INTO sync_blobs_sent (sha256) VALUES (?)",
             [(s,) for s in manifest.get("blobs_held", [])],
         )
+    refused = 0
+    for replica, results in (manifest.get("refused") or {}).items():
+        if replica in journal.replica_ids(conn) and isinstance(results, list):
+            dseqs = [r.get("dseq") for r in results if isinstance(r, dict) and isinstance(r.get("dseq"), int)]
+            rows = conn.execute(
+                f"SELECT {OP_COLUMNS} FROM sync_ops WHERE device_id = ? AND dseq IN "
+                "(SELECT value FROM json_each(?))",
+                (replica, json.dumps(dseqs)),
+            ).fetchall()
+            refused += pulled.record_refusals(conn, replica, rows, results)
     for sha in manifest["blobs"]:
         bundle.copy_blob(sha, store)
-    return {"received": received, "acked": manifest["acked"], "blobs": len(manifest["blobs"])}
+    return {
+        "received": received,
+        "acked": manifest["acked"],
+        "blobs": len(manifest["blobs"]),
+        "refused": refused,
+        "set_aside": aside,
+    }
 
 
 # -- central side -----------------------------------------------------------------------
@@ -364,12 +377,13 @@ def _apply_at_central(
     by_replica: dict[str, list] = {replica: [] for replica in replicas}
     for op in manifest.get("ops", []):
         by_replica.setdefault(op.get("device_id") if isinstance(op, dict) else None, []).append(op)
-    acks = {}
+    acks, refused = {}, {}
     for replica, ops in by_replica.items():
         acks[replica] = server.acked(conn, server.replica_of(conn, peer, replica))
         for start in range(0, len(ops), protocol.MAX_BATCH_OPS):
             answer = server.push(conn, peer, ops[start : start + protocol.MAX_BATCH_OPS], replica=replica)
             acks[replica] = answer["acked"]
+            refused.setdefault(replica, []).extend(r for r in answer["results"] if r["status"] == "refused")
     writer = replicas[-1]
     stored = []
     for sha in manifest["blobs"]:
@@ -383,10 +397,11 @@ def _apply_at_central(
         cursor = page["cursor"]
         if not page["more"]:
             break
+    file_fields = dict(journal.RECORDS.file_tables())
     wanted = {
-        op["fields"].get("sha256")
+        op["fields"].get(file_fields[op["tbl"]])
         for op in reply_ops
-        if op["tbl"] == "attachments" and op["kind"] == "create"
+        if op["tbl"] in file_fields and op["kind"] == "create"
     }
     reply_blobs, size = [], 0
     for sha in sorted(s for s in wanted if s and store.has(s)):
@@ -406,8 +421,14 @@ def _apply_at_central(
         "ops": reply_ops,
         "blobs": reply_blobs,
         "blobs_held": stored,
+        "refused": {replica: results for replica, results in refused.items() if results},
     }
     with journal.transaction(conn):
         key = keys.replica_key(conn)
     _write(Path(reply_path), reply, key, store)
-    return {"applied_up_to": acks[writer], "sent_back": len(reply_ops), "blobs": len(stored)}
+    return {
+        "applied_up_to": acks[writer],
+        "sent_back": len(reply_ops),
+        "blobs": len(stored),
+        "refused": sum(len(r) for r in refused.values()),
+    }

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from . import journal, keys, merge, protocol
+from . import journal, keys, merge, protocol, pulled
 from .blobs import BlobDir
 from .errors import AuthError, Forbidden, Incompatible, ProtocolError, SyncError
 from .merge import OP_COLUMNS, op_from_row
@@ -22,6 +22,12 @@ from .merge import OP_COLUMNS, op_from_row
 RETRIES = 8
 #: Page cache (KiB) a pull may use while it runs (SQLite's default is 2,000).
 PULL_CACHE_KIB = 32 * 1024
+#: A page or batch should take about this long on the link: sizes follow what it carried
+#: recently, so on a poor link a cut loses a few seconds' work, and on a good one pages are large.
+TARGET_SECONDS = 3.0
+#: Where a sync starts before it has measured the link, and the smallest it goes.
+FIRST_SIZE = 200
+MIN_SIZE = 10
 #: Consecutive cut connections a sync tolerates (shrinking batches each time) before it stops.
 MAX_CUTS = 60
 
@@ -43,6 +49,10 @@ class Summary:
     bytes_sent: int = 0
     bytes_received: int = 0
     held: int = 0
+    #: Changes of this device central refused in this sync (each with its reason on the Sync page).
+    refused: int = 0
+    #: Changes received that could not be applied here yet (kept, tried again at every pull).
+    set_aside: int = 0
     problems: list[str] = field(default_factory=list)
 
 
@@ -58,8 +68,7 @@ def status(conn) -> dict:
         "SELECT COUNT(*) FROM sync_ops WHERE device_id = ? AND dseq > ?", (device, pushed)
     ).fetchone()[0]
     photos = conn.execute(
-        "SELECT COUNT(DISTINCT sha256) FROM attachments WHERE deleted = 0 "
-        "AND sha256 NOT IN (SELECT sha256 FROM sync_blobs_sent)"
+        f"SELECT COUNT(*) FROM ({journal.files_sql()}) WHERE sha256 NOT IN (SELECT sha256 FROM sync_blobs_sent)"
     ).fetchone()[0]
     return {
         "photos_waiting": photos,
@@ -71,7 +80,28 @@ def status(conn) -> dict:
         "ops_waiting": waiting,
         "conflicts": merge.count_conflicts(conn),
         "enrolled": enrolled(conn),
+        "refused": conn.execute("SELECT COUNT(*) FROM sync_refusals").fetchone()[0],
+        "set_aside": conn.execute("SELECT COUNT(*) FROM sync_set_aside").fetchone()[0],
     }
+
+
+def refusals(conn, limit: int = 200) -> list[dict]:
+    """This device's changes central refused, newest first, with the reason."""
+    rows = conn.execute(
+        "SELECT device_id, dseq, tbl, row_id, kind, code, field, reason, at FROM sync_refusals "
+        "ORDER BY at DESC, dseq DESC LIMIT ?",
+        (limit,),
+    ).fetchall()
+    keys = ("device_id", "dseq", "tbl", "row_id", "kind", "code", "field", "reason", "at")
+    return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
+def set_aside(conn, limit: int = 200) -> list[dict]:
+    """Received changes this replica could not apply, oldest first, with the reason."""
+    rows = conn.execute(
+        "SELECT tbl, row_id, reason, at FROM sync_set_aside ORDER BY server_seq LIMIT ?", (limit,)
+    ).fetchall()
+    return [dict(zip(("tbl", "row_id", "reason", "at"), row, strict=True)) for row in rows]
 
 
 def _raise_for(response: httpx.Response) -> None:
@@ -101,6 +131,18 @@ def _raise_for(response: httpx.Response) -> None:
     raise error
 
 
+def _resize(size: int, count: int, elapsed: float, top: int) -> int:
+    """The next page or batch size after ``count`` ops took ``elapsed`` seconds.
+
+    Scaled to take :data:`TARGET_SECONDS` at the rate just seen, at most doubling; a short
+    page (the end of what there was) says nothing about the link and keeps the size.
+    """
+    if count < size:
+        return size
+    fitting = int(count / max(elapsed, 0.01) * TARGET_SECONDS)
+    return max(MIN_SIZE, min(top, size * 2, fitting))
+
+
 class Client:
     """Sync one device's database with one server over ``http``."""
 
@@ -122,7 +164,7 @@ class Client:
         self.sleep = sleep
         self.summary = Summary()
         self.cuts = 0
-        self.max_batch = protocol.MAX_BATCH_OPS  # fewer, larger commits at central; halves on a cut
+        self.max_batch = protocol.MAX_BATCH_OPS  # the most a batch grows to; sized to the link as it goes
         self.max_page = 1000
         self.chunk = protocol.CHUNK_BYTES
 
@@ -174,6 +216,7 @@ class Client:
             extra.update({"Content-Type": "application/json", "Content-Encoding": "gzip"})
         delay = 0.2
         for attempt in range(retries):
+            self.summary.bytes_sent += len(content or b"") + 200  # sent again on a retry: counted again
             try:
                 response = self.http.request(
                     method,
@@ -189,7 +232,6 @@ class Client:
                 self.sleep(delay)
                 delay = min(delay * 2, 5.0)
                 continue
-            self.summary.bytes_sent += len(content or b"") + 200
             self.summary.bytes_received += response.num_bytes_downloaded + 200
             if response.status_code in (429, 502, 503, 504) and attempt < retries - 1:
                 self.sleep(delay)
@@ -267,7 +309,9 @@ class Client:
             else:
                 self.claim(replica)
                 acked = int(self.call("GET", "/state", params={"replica": replica})["acked"])
-            sent += self._push_ops(replica, acked, batch or self.max_batch, replica == current)
+            sent += self._push_ops(
+                replica, acked, batch or min(FIRST_SIZE, self.max_batch), replica == current
+            )
         self.summary.sent += sent
         return sent
 
@@ -286,13 +330,15 @@ class Client:
             if not rows:
                 break
             ops = [protocol.wire_op(op_from_row(r)) for r in rows]
+            started = time.monotonic()
             try:
                 answer = self.call("POST", "/push", body={"device_id": device, "ops": ops}, retries=1)
             except Unreachable:
                 batch = self._cut(batch)
                 continue
             self.cuts = 0
-            batch = min(batch * 2, self.max_batch)
+            batch = _resize(batch, len(rows), time.monotonic() - started, self.max_batch)
+            self._record_refusals(device, rows, answer.get("results") or [])
             acked = int(answer["acked"])
             if acked <= pushed:
                 stalled += 1
@@ -309,6 +355,10 @@ class Client:
             self.progress("push", sent=sent)
         return sent
 
+    def _record_refusals(self, device: str, rows, results: list) -> None:
+        """Keep central's reasons for the ops it refused (they count as sent: it decided them)."""
+        self.summary.refused += pulled.record_refusals(self.conn, device, rows, results)
+
     def pull(self, page: int | None = None) -> int:
         """Fetch and merge every op in scope after the cursor, one committed page at a time.
 
@@ -319,7 +369,7 @@ class Client:
         # A first pull grows its pages up to the largest the server sends: fewer, larger
         # transactions, and the first pages build their indexes once (sync.bulk.deferred_indexes).
         top = page or (max(self.max_page, protocol.MAX_PAGE) if cursor == 0 else self.max_page)
-        page = page or self.max_page
+        page = page or min(FIRST_SIZE, top)
         token = journal.replica_value(self.conn, "sync_token")
         replica = journal.device_id(self.conn)
         if replica == (journal.replica_value(self.conn, "sync_device_id") or replica):
@@ -333,6 +383,7 @@ class Client:
         if grow:
             self.conn.execute(f"PRAGMA cache_size = {-PULL_CACHE_KIB}")
         try:
+            self.retry_set_aside()
             return self._pull(cursor, page, top, token, replica)
         finally:
             if grow:
@@ -351,7 +402,7 @@ class Client:
                     continue
                 ahead = None
                 self.cuts = 0
-                page = min(page * 2, top)
+                page = _resize(page, len(answer.get("ops", [])), answer["elapsed"], top)
                 if answer.get("more"):
                     ahead = fetcher.submit(self._fetch_page, int(answer["cursor"]), page, token, replica)
                 received += self._merge_page(answer)
@@ -365,38 +416,37 @@ class Client:
     def _fetch_page(self, cursor: int, page: int, token: str | None, replica: str | None) -> dict:
         """One page of ops, each checked (in the fetching thread, while the last page merges).
 
-        Ops of tables a newer FieldKit syncs stay as they came (``None`` in ``checked``).
+        ``checked`` holds, per op, the validated op, ``None`` for a table a newer FieldKit
+        syncs (kept as it came), or the reason it cannot be applied here (set aside).
         """
         params = {"after": cursor, "limit": page} | ({"replica": replica} if replica else {})
+        started = time.monotonic()
         answer = self.call("GET", "/ops", params=params, retries=1, token=token)
-        answer["checked"] = [
-            protocol.validate_op(op) | {"server_seq": op.get("server_seq")}
-            if not isinstance(op, dict) or op.get("tbl") in journal.SYNCED
-            else None
-            for op in answer.get("ops", [])
-        ]
+        if not isinstance(answer, dict) or not isinstance(answer.get("ops", []), list):
+            raise ProtocolError("the server sent a page that is not a list of changes")
+        answer["elapsed"] = time.monotonic() - started
+        answer["checked"] = [pulled.check(op) for op in answer.get("ops", [])]
         return answer
 
     def _merge_page(self, answer: dict) -> int:
-        """Merge one page of ops and move the cursor past it, in one transaction."""
-        received = 0
+        """Merge one page of ops and move the cursor past it, in one transaction.
+
+        An op that cannot be applied here is set aside with its reason (:mod:`sync.pulled`).
+        """
         with journal.transaction(self.conn):
-            batch = []
-            for op, checked in zip(answer.get("ops", []), answer["checked"], strict=True):
-                if checked is None:
-                    # A table of a newer FieldKit: keep the op for when this one is updated.
-                    received += merge.apply_batch(self.conn, batch) + merge.store_op(self.conn, op)
-                    batch = []
-                    continue
-                batch.append(checked)
-            received += merge.apply_batch(self.conn, batch)
+            received, aside = pulled.merge_page(self.conn, answer.get("ops", []), answer["checked"])
             journal.set_replica_value(self.conn, "pull_cursor", str(int(answer["cursor"])))
+        self.summary.set_aside += aside
         return received
+
+    def retry_set_aside(self) -> int:
+        """Try again every op set aside earlier (after an upgrade they may apply); returns how many did."""
+        return pulled.retry_set_aside(self.conn)
 
     # -- attachments ------------------------------------------------------------------
 
     def _local_shas(self, missing_here: bool) -> list[str]:
-        shas = [r[0] for r in self.conn.execute("SELECT DISTINCT sha256 FROM attachments WHERE deleted = 0")]
+        shas = [r[0] for r in self.conn.execute(journal.files_sql())]
         return [s for s in shas if self.blobs.has(s) != missing_here]
 
     def upload_blobs(self) -> None:

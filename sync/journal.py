@@ -30,13 +30,18 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
+from . import consent
 from .errors import UnknownTable
 from .ids import dot as make_dot
 from .ids import hlc_millis, hlc_now, new_device_id
+from .schema import Schema
 
 #: Synced tables by name: name -> frozenset of writable field names. Filled by the app
-#: through :func:`register`; anything not registered is never journaled or applied.
+#: through :func:`use` (or :func:`register`); anything not registered is never journaled or applied.
 SYNCED: dict[str, frozenset[str]] = {}
+
+#: The app's record declarations (:class:`sync.schema.Schema`), given through :func:`use`.
+RECORDS: Schema | None = None
 
 #: Fields every synced row has that ops never set directly.
 DERIVED_FIELDS = ("updated_at",)
@@ -67,6 +72,32 @@ CREATE TABLE IF NOT EXISTS sync_rows (
     dots TEXT NOT NULL,
     PRIMARY KEY (tbl, row_id)
 ) WITHOUT ROWID;
+-- Ops of this device that central refused, with its reason (shown on the Sync page).
+CREATE TABLE IF NOT EXISTS sync_refusals (
+    device_id TEXT NOT NULL,
+    dseq INTEGER NOT NULL,
+    tbl TEXT NOT NULL,
+    row_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    code TEXT NOT NULL,
+    field TEXT,
+    reason TEXT NOT NULL,
+    at TEXT NOT NULL,
+    PRIMARY KEY (device_id, dseq)
+);
+-- Pulled ops this replica could not apply (a newer version's field, a broken constraint):
+-- kept whole with the reason, tried again at every pull, so a pull never stops for good.
+CREATE TABLE IF NOT EXISTS sync_set_aside (
+    device_id TEXT NOT NULL,
+    dseq INTEGER NOT NULL,
+    server_seq INTEGER,
+    tbl TEXT NOT NULL,
+    row_id TEXT NOT NULL,
+    op TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    at TEXT NOT NULL,
+    PRIMARY KEY (device_id, dseq)
+);
 CREATE TABLE IF NOT EXISTS sync_conflicts (
     tbl TEXT NOT NULL,
     row_id TEXT NOT NULL,
@@ -92,9 +123,35 @@ def transaction(conn):
     conn.execute("COMMIT")
 
 
+@contextmanager
+def snapshot(conn):
+    """A read transaction: every statement inside sees the database as of its first read."""
+    if conn.in_transaction:
+        yield conn
+        return
+    conn.execute("BEGIN")
+    try:
+        yield conn
+    finally:
+        conn.execute("COMMIT")
+
+
 def register(table: str, fields: Iterable[str]) -> None:
     """Declare ``table`` as synced, with the fields an op may set (``id`` excluded)."""
     SYNCED[table] = frozenset(fields) | {"deleted"}
+
+
+def use(schema: Schema) -> None:
+    """Sync the record types ``schema`` declares (device-only ones never leave the device)."""
+    global RECORDS
+    RECORDS = schema
+    from . import consent
+
+    for record in schema:
+        if record.privacy != "device-only":
+            register(record.table, record.names)
+        if record.consent:
+            consent.declare(record.table, consent=record.consent, personal=record.personal)
 
 
 def install(conn) -> None:
@@ -178,6 +235,15 @@ def fork(conn) -> str:
     return new
 
 
+def files_sql() -> str:
+    """SELECT of every distinct file hash live records name (from the declared file fields)."""
+    parts = [
+        f"SELECT [{column}] AS sha256 FROM [{table}] WHERE deleted = 0"
+        for table, column in RECORDS.file_tables()
+    ]
+    return " UNION ".join(parts) if parts else "SELECT NULL AS sha256 WHERE 0"
+
+
 def field_dots(conn, table: str, row_id: str) -> dict[str, str]:
     """The dot of every field of a row (the ``"*"`` entry covers fields not listed)."""
     row = conn.execute("SELECT dots FROM sync_rows WHERE tbl = ? AND row_id = ?", (table, row_id)).fetchone()
@@ -231,6 +297,7 @@ def _check(table: str, fields: dict[str, Any]) -> None:
 
 
 def _write_op(conn, table, row_id, kind, fields, base, author) -> str:
+    fields = consent.erased(conn, table, row_id, fields)
     device, dseq, hlc = _next_op(conn)
     conn.execute(
         "INSERT INTO sync_ops (device_id, dseq, tbl, row_id, kind, fields, base, hlc, author)"
@@ -248,6 +315,8 @@ def _write_op(conn, table, row_id, kind, fields, base, author) -> str:
         ),
     )
     op_dot = make_dot(device, dseq)
+    if consent.withdraws(table, fields):
+        consent.erase_history(conn, table, row_id)
     apply_fields(conn, table, row_id, kind, fields, hlc)
     dots = field_dots(conn, table, row_id)
     if kind == "create":

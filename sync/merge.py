@@ -28,13 +28,16 @@ from collections import Counter
 from contextlib import ExitStack
 from typing import Any
 
-from . import journal
+from . import consent, journal
 from .bulk import deferred_indexes, deferred_search
 from .ids import dot as make_dot
 from .ids import parse_dot
 
-#: Tables whose records people review; every other synced table is an add-only child set.
-REVIEWED_TABLES = {"issues", "meetings"}
+
+def reviewed_tables() -> set[str]:
+    """Tables whose records people review; every other synced table is an add-only child set."""
+    return journal.RECORDS.reviewed() if journal.RECORDS else set()
+
 
 OP_COLUMNS = "device_id, dseq, tbl, row_id, kind, fields, base, hlc, author, server_seq"
 
@@ -74,8 +77,15 @@ def _same(a: Any, b: Any) -> bool:
     return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
 
 
+def _erased(conn, op: dict) -> dict:
+    """The op with personal fields blank where consent was withdrawn (:mod:`sync.consent`)."""
+    fields = consent.erased(conn, op["tbl"], op["row_id"], op["fields"])
+    return op if fields is op["fields"] else dict(op, fields=fields)
+
+
 def store_op(conn, op: dict) -> bool:
     """Insert an op into the journal; False if it was already there (nothing changes)."""
+    op = _erased(conn, op)
     cursor = conn.execute(
         "INSERT OR IGNORE INTO sync_ops (device_id, dseq, tbl, row_id, kind, fields, base, hlc,"
         " author, server_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -99,8 +109,10 @@ def apply_remote(conn, op: dict) -> bool:
     """Journal and merge one op made elsewhere; returns False if it was already known.
 
     Must run inside the caller's transaction. Ops for tables this version does not sync are
-    kept in the journal (a later version can apply them) but touch no row.
+    kept in the journal (a later version can apply them) but touch no row. An op that
+    withdraws consent first erases the personal fields of its row's older ops.
     """
+    op = _erased(conn, op)
     if not store_op(conn, op):
         if op.get("server_seq") is not None:
             conn.execute(
@@ -114,6 +126,9 @@ def apply_remote(conn, op: dict) -> bool:
         return True
     fields = {k: v for k, v in op["fields"].items() if k in allowed}
     op_dot = make_dot(op["device_id"], op["dseq"])
+    if consent.withdraws(table, op["fields"]) and consent.erase_history(conn, table, op["row_id"]):
+        rebuild_row(conn, table, op["row_id"])
+        return True
     dots = journal.field_dots(conn, table, op["row_id"])
     if op["kind"] == "create" and not dots:
         # A row's first op: insert it, unless the row is already there (then merge it all).
@@ -160,6 +175,7 @@ def apply_batch(conn, ops: list[dict]) -> int:
         if (
             op["kind"] == "create"
             and op["tbl"] in journal.SYNCED
+            and op["tbl"] not in consent.DECLARED  # through apply_remote, which erases
             and key not in touched
             and ident not in known
         ):
@@ -341,7 +357,7 @@ def row_state(ops: list[dict], table: str) -> tuple[dict, dict, dict, str] | Non
         return None
     create = creates[0]
     allowed = journal.SYNCED.get(table, frozenset())
-    reviewed = table in REVIEWED_TABLES
+    reviewed = table in reviewed_tables()
     by_dot = {make_dot(op["device_id"], op["dseq"]): op for op in ops}
     writers: dict[str, list[str]] = {}
     superseded: dict[str, set[str]] = {}

@@ -26,6 +26,8 @@ HEADER_APP = "FieldKit-App-Version"
 MAX_BATCH_OPS = 2000
 MAX_BODY_BYTES = 16 * (1 << 20)
 MAX_PAGE = 5000
+#: Largest sequence number or cursor (SQLite's integers are 64-bit).
+MAX_SEQ = (1 << 62) - 1
 CHUNK_BYTES = 256 * 1024
 
 KINDS = {"create", "set", "delete", "link", "resolve"}
@@ -36,8 +38,12 @@ DOT = re.compile(r"^[0-9a-zA-Z]{1,64}:\d{1,18}$")
 
 
 def encode(value: Any) -> bytes:
-    """Compact JSON bytes."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    """Compact JSON bytes (text that is not valid Unicode, a lone surrogate, travels escaped)."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(value, separators=(",", ":")).encode("ascii")
 
 
 def gzip_bytes(data: bytes) -> bytes:
@@ -75,6 +81,31 @@ def _is_base_value(value) -> bool:
         and len(value) <= 1000
         and all(isinstance(v, str) and DOT.match(v) for v in value)
     )
+
+
+def validate_envelope(op: Any) -> None:
+    """Check what every op has whatever its table: its id, row, kind and time.
+
+    :raises ProtocolError: with the reason.
+    """
+    if not isinstance(op, dict):
+        raise ProtocolError("an op is not an object")
+    if not (isinstance(op.get("device_id"), str) and DEVICE.match(op["device_id"])):
+        raise ProtocolError("bad device_id")
+    dseq = op.get("dseq")
+    if not (isinstance(dseq, int) and not isinstance(dseq, bool) and 0 < dseq < 1 << 62):
+        raise ProtocolError("bad dseq")
+    if not (isinstance(op.get("row_id"), str) and ROW_ID.match(op["row_id"])):
+        raise ProtocolError("bad row_id")
+    if op.get("kind") not in KINDS:
+        raise ProtocolError("bad kind")
+    if not (isinstance(op.get("hlc"), str) and HLC.match(op["hlc"])):
+        raise ProtocolError("bad hlc")
+    if not isinstance(op.get("fields"), dict) or not isinstance(op.get("base"), dict):
+        raise ProtocolError("bad fields or base")
+    seq = op.get("server_seq")
+    if seq is not None and not (isinstance(seq, int) and not isinstance(seq, bool) and 0 < seq <= MAX_SEQ):
+        raise ProtocolError("bad server_seq")
 
 
 def validate_op(op: Any) -> dict:

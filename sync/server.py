@@ -24,10 +24,11 @@ import json
 import time
 from dataclasses import dataclass
 
-from . import merge, protocol
+from . import checks, consent, journal, merge, protocol
 from .errors import Forbidden, ProtocolError, TooLarge
-from .journal import transaction
+from .journal import snapshot, transaction
 from .merge import OP_COLUMNS, op_from_row
+from .schema import Refused
 
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS sync_acks (device_id TEXT PRIMARY KEY, acked INTEGER NOT NULL)",
@@ -37,6 +38,11 @@ SCHEMA = (
     "country TEXT NOT NULL, PRIMARY KEY (tbl, row_id)) WITHOUT ROWID",
     # On devices: blobs the server confirmed it holds, so "photos waiting" is one query.
     "CREATE TABLE IF NOT EXISTS sync_blobs_sent (sha256 TEXT PRIMARY KEY) WITHOUT ROWID",
+    # Ops central refused, with the reason: acknowledged, never applied, answered the same on replay.
+    "CREATE TABLE IF NOT EXISTS sync_refused (device_id TEXT NOT NULL, dseq INTEGER NOT NULL, "
+    "tbl TEXT NOT NULL, row_id TEXT NOT NULL, kind TEXT NOT NULL, code TEXT NOT NULL, field TEXT, "
+    "reason TEXT NOT NULL, op TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (device_id, dseq))",
+    "CREATE INDEX IF NOT EXISTS sync_refused_row ON sync_refused (tbl, row_id)",
     "CREATE TABLE IF NOT EXISTS sync_replica_owners (replica_id TEXT PRIMARY KEY, device_id TEXT NOT NULL, "
     "claimed_at TEXT NOT NULL) WITHOUT ROWID",
 )
@@ -61,7 +67,7 @@ CENTRAL_TRIGGERS = (
 )
 
 #: Orgs a device may create rows for before it was enrolled; they join the device's org.
-UNASSIGNED_ORGS = ("", "local")
+UNASSIGNED_ORGS = checks.UNASSIGNED_ORGS
 
 #: An observed time further than this from central's clock is implausible.
 PLAUSIBLE_MS = 24 * 3600 * 1000
@@ -170,70 +176,46 @@ def claim_replica(conn, peer: Peer, replica_id: str) -> None:
         )
 
 
-class _Scopes:
-    """The org and country of the rows a batch names, read in one query, kept as it goes.
-
-    A create's scope is recorded as it is authorised (written to ``sync_scope`` before the
-    batch is merged), so a later edit of the row in the same batch finds it.
-    """
-
-    def __init__(self, conn, ops: list[dict]):
-        self.conn = conn
-        self.known: dict[tuple[str, str], tuple[str, str] | None] = {}
-        self.new: list[tuple[str, str, str, str]] = []
-        keys = json.dumps([[op["tbl"], op["row_id"]] for op in ops])
-        for table, row_id in {(op["tbl"], op["row_id"]) for op in ops}:
-            self.known[(table, row_id)] = None
-        for table, row_id, org, country in conn.execute(
-            "SELECT s.tbl, s.row_id, s.org, s.country FROM json_each(?) AS j JOIN sync_scope AS s "
-            "ON s.tbl = json_extract(j.value, '$[0]') AND s.row_id = json_extract(j.value, '$[1]')",
-            (keys,),
-        ):
-            self.known[(table, row_id)] = (org, country)
-
-    def get(self, table: str, row_id: str) -> tuple[str, str] | None:
-        key = (table, row_id)
-        if key not in self.known:  # a held op's row
-            row = self.conn.execute(
-                "SELECT org, country FROM sync_scope WHERE tbl = ? AND row_id = ?", key
-            ).fetchone()
-            self.known[key] = tuple(row) if row else None
-        return self.known[key]
-
-    def add(self, table: str, row_id: str, org: str, country: str) -> None:
-        if self.get(table, row_id) is None:
-            self.known[(table, row_id)] = (org, country)
-            self.new.append((table, row_id, org, country))
-
-    def save(self) -> None:
-        self.conn.executemany(
-            "INSERT OR IGNORE INTO sync_scope (tbl, row_id, org, country) VALUES (?, ?, ?, ?)", self.new
-        )
-        self.new = []
+def _stored(conn, device_id: str, dseq: int) -> tuple[dict | None, dict | None]:
+    """The op central holds under this id (applied, refused or held) and its refusal, if any."""
+    row = conn.execute(
+        f"SELECT {OP_COLUMNS} FROM sync_ops WHERE device_id = ? AND dseq = ?", (device_id, dseq)
+    ).fetchone()
+    if row:
+        return op_from_row(row), None
+    row = conn.execute(
+        "SELECT op, code, field, reason FROM sync_refused WHERE device_id = ? AND dseq = ?", (device_id, dseq)
+    ).fetchone()
+    if row:
+        return json.loads(row[0]), {"code": row[1], "field": row[2], "reason": row[3]}
+    row = conn.execute(
+        "SELECT op FROM sync_held WHERE device_id = ? AND dseq = ?", (device_id, dseq)
+    ).fetchone()
+    return (json.loads(row[0]), None) if row else (None, None)
 
 
-def _authorise(scopes: _Scopes, peer: Peer, op: dict) -> None:
-    fields = op["fields"]
-    if op["kind"] == "create":
-        org = fields.get("org", "")
-        country = fields.get("country", "")
-        if org in UNASSIGNED_ORGS and peer.org != "*":
-            org = peer.org
-        if not peer.covers(org, country):
-            raise Forbidden(f"{op['tbl']} {op['row_id']}: outside this device's scope")
-        existing = scopes.get(op["tbl"], op["row_id"])
-        if existing and not peer.covers(*existing):
-            raise Forbidden(f"{op['tbl']} {op['row_id']}: outside this device's scope")
-        scopes.add(op["tbl"], op["row_id"], org, country)
-        return
-    existing = scopes.get(op["tbl"], op["row_id"])
-    if existing is None or not peer.covers(*existing):
-        raise Forbidden(f"{op['tbl']} {op['row_id']}: unknown or outside this device's scope")
-    new_org = fields.get("org", existing[0])
-    if new_org in UNASSIGNED_ORGS:
-        new_org = existing[0]
-    if not peer.covers(new_org, fields.get("country", existing[1])):
-        raise Forbidden(f"{op['tbl']} {op['row_id']}: cannot move a record out of this device's scope")
+def _same_op(a: dict, b: dict) -> bool:
+    """Whether two ops with one id are the same change (personal fields erased since aside)."""
+    if isinstance(a.get("fields"), dict) and isinstance(b.get("fields"), dict):
+        declared = consent.DECLARED.get(a.get("tbl"))
+        if declared:
+            a = dict(a, fields=consent._blank(declared, a["fields"]))
+            b = dict(b, fields=consent._blank(declared, b["fields"]))
+    return all(a.get(key) == b.get(key) for key in IDENTITY) and a.get("author", "") == b.get("author", "")
+
+
+#: What makes two ops with one id the same op.
+IDENTITY = ("tbl", "row_id", "kind", "fields", "base", "hlc")
+
+
+def _envelope(op, replica: str) -> int:
+    """The dseq of an op of ``replica``; a batch with anything else is refused whole."""
+    if not isinstance(op, dict) or op.get("device_id") != replica:
+        raise Forbidden("an op names another device")
+    dseq = op.get("dseq")
+    if not (isinstance(dseq, int) and not isinstance(dseq, bool) and 0 < dseq < 1 << 62):
+        raise ProtocolError("an op has no valid dseq")
+    return dseq
 
 
 def push(
@@ -251,87 +233,151 @@ def push(
     the device must own (its id or a fork it claimed).
 
     Algorithm: in one transaction, each op whose dseq is the next after the device's acked
-    dseq is authorised, merged and numbered; ops beyond a gap are held; held ops are drained
-    as soon as the gap closes; ops already applied are skipped. The answer depends only on
-    the stored state, so a replayed batch gets the same answer and changes nothing.
+    dseq is checked (:func:`sync.checks.check_op`: declaration, parent, scope, files) and
+    then either merged and numbered, or refused and recorded with its reason; both move the
+    acked dseq on, so one bad op never stops the rest. Ops beyond a gap are held (at most
+    :data:`MAX_HELD` per journal; more are answered "later" and sent again); held ops are
+    drained as soon as the gap closes. An op id already decided is answered as it was, or
+    refused as ``op-id-reused`` if its content differs (nothing changes). The answer depends
+    only on the stored state, so a replayed batch gets the same answer and changes nothing.
     ``stats["implausible"]`` counts ops whose observed time is far from central's clock.
 
-    :raises ProtocolError: a malformed op or an oversized batch (nothing applied).
-    :raises AuthError: an op of another device or outside the scope (nothing applied).
+    :raises ProtocolError: not a list of ops of one journal, or an oversized batch (nothing applied).
+    :raises AuthError: a journal id this device does not own (nothing applied).
     """
     if not isinstance(ops, list):
         raise ProtocolError("ops must be a list")
     if len(ops) > protocol.MAX_BATCH_OPS:
         raise TooLarge(f"a batch may carry at most {protocol.MAX_BATCH_OPS} ops")
-    checked = [protocol.validate_op(op) for op in ops]
     replica = replica_of(conn, peer, replica)
-    for op in checked:
-        if op["device_id"] != replica:
-            raise Forbidden("an op names another device")
+    by_dseq: dict[int, list] = {}
+    for op in ops:
+        by_dseq.setdefault(_envelope(op, replica), []).append(op)
     now_ms = now_ms if now_ms is not None else time.time_ns() // 1_000_000
-    implausible = 0
     stats = stats if stats is not None else {}
+    results: dict[int, dict] = {}
     with transaction(conn):
         high = acked(conn, replica)
-        holding = _holding(conn, replica)
+        held = conn.execute("SELECT COUNT(*) FROM sync_held WHERE device_id = ?", (replica,)).fetchone()[0]
         ready: list[dict] = []
-        scopes = _Scopes(conn, checked)
-        for op in sorted({op["dseq"]: op for op in checked}.values(), key=lambda o: o["dseq"]):
-            if op["dseq"] <= high:
+        scopes = checks.Scopes(conn, [op for group in by_dseq.values() for op in group])
+        for dseq in sorted(by_dseq):
+            op, *others = by_dseq[dseq]
+            if any(not _same_op(op, other) for other in others):
+                results[dseq] = _result(dseq, "refused", _reused())
                 continue
-            if op["dseq"] == high + 1:
-                ready.append(_authorised(scopes, peer, op))
+            if dseq <= high or _is_held(conn, replica, dseq):
+                results[dseq] = _replayed(conn, replica, dseq, op, high)
+                continue
+            if dseq == high + 1:
+                results[dseq] = _decide(conn, scopes, peer, op, ready)
                 high += 1
-                if holding:
-                    high = _drain(conn, scopes, peer, replica, high, ready)
-                    holding = _holding(conn, replica)
-            else:
-                holding = True
+                if held:
+                    high, drained = _drain(conn, scopes, peer, replica, high, ready, results)
+                    held -= drained
+            elif held < MAX_HELD:
                 conn.execute(
-                    "INSERT OR IGNORE INTO sync_held (device_id, dseq, op) VALUES (?, ?, ?)",
-                    (op["device_id"], op["dseq"], json.dumps(op, ensure_ascii=False)),
+                    "INSERT INTO sync_held (device_id, dseq, op) VALUES (?, ?, ?)",
+                    (replica, dseq, json.dumps(op, ensure_ascii=False)),
                 )
-        # Authorised in dseq order above, merged in that order here (scopes first, so the
-        # sequencer's trigger keeps the scope the authorisation gave a create).
+                held += 1
+                results[dseq] = _result(dseq, "held")
+            else:
+                results[dseq] = _result(dseq, "later")
+        # Checked in dseq order above, merged in that order here (scopes first, so the
+        # sequencer's trigger keeps the scope the check gave a create).
         scopes.save()
         merge.apply_batch(conn, ready)
-        implausible += sum(1 for op in ready if abs(int(op["hlc"][:13]) - now_ms) > PLAUSIBLE_MS)
         conn.execute(
             "INSERT INTO sync_acks (device_id, acked) VALUES (?, ?) "
             "ON CONFLICT (device_id) DO UPDATE SET acked = excluded.acked",
             (replica, high),
         )
-        held = conn.execute("SELECT COUNT(*) FROM sync_held WHERE device_id = ?", (replica,)).fetchone()[0]
+    implausible = sum(1 for op in ready if abs(int(op["hlc"][:13]) - now_ms) > PLAUSIBLE_MS)
     stats["implausible"] = stats.get("implausible", 0) + implausible
+    stats["refused"] = stats.get("refused", 0) + sum(1 for r in results.values() if r["status"] == "refused")
+    return {"acked": high, "held": held, "results": [results[d] for d in sorted(results)]}
+
+
+#: Ops one journal may have waiting behind a gap; more are answered "later".
+MAX_HELD = 10_000
+
+
+def _result(dseq: int, status: str, refusal: dict | None = None) -> dict:
+    return {"dseq": dseq, "status": status, **(refusal or {})}
+
+
+def _reused() -> dict:
     return {
-        "acked": high,
-        "held": held,
-        "results": [{"dseq": op["dseq"], "status": "ok" if op["dseq"] <= high else "held"} for op in checked],
+        "code": "op-id-reused",
+        "field": None,
+        "reason": "this op id was already used for a different change",
     }
 
 
-def _holding(conn, device_id: str) -> bool:
+def _is_held(conn, replica: str, dseq: int) -> bool:
     return (
-        conn.execute("SELECT 1 FROM sync_held WHERE device_id = ? LIMIT 1", (device_id,)).fetchone()
+        conn.execute("SELECT 1 FROM sync_held WHERE device_id = ? AND dseq = ?", (replica, dseq)).fetchone()
         is not None
     )
 
 
-def _authorised(scopes: _Scopes, peer: Peer, op: dict) -> dict:
-    _authorise(scopes, peer, op)
-    return dict(op, server_seq=None)
+def _replayed(conn, replica: str, dseq: int, op: dict, high: int) -> dict:
+    """The answer for an op id central has seen: as first decided, or refused if it changed."""
+    stored, refusal = _stored(conn, replica, dseq)
+    if stored is None:
+        return _result(dseq, "ok")  # decided and since compacted: nothing to compare
+    if not _same_op(op, stored):
+        return _result(dseq, "refused", _reused())
+    if refusal:
+        return _result(dseq, "refused", refusal)
+    return _result(dseq, "ok" if dseq <= high else "held")
 
 
-def _drain(conn, scopes: _Scopes, peer: Peer, replica: str, high: int, ready: list[dict]) -> int:
+def _decide(conn, scopes: checks.Scopes, peer: Peer, op: dict, ready: list[dict]) -> dict:
+    """Check the next op in sequence: ready to merge, or refused and recorded."""
+    try:
+        checked = checks.check_op(conn, scopes, peer, op)
+    except Refused as refusal:
+        conn.execute(
+            "INSERT OR REPLACE INTO sync_refused (device_id, dseq, tbl, row_id, kind, code, field, reason, op, at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
+            (
+                op["device_id"],
+                op["dseq"],
+                _printable(op.get("tbl"), 80),
+                _printable(op.get("row_id"), 80),
+                _printable(op.get("kind"), 20),
+                refusal.code,
+                _printable(refusal.field, 80) if refusal.field else None,
+                _printable(refusal.reason, 500),
+                json.dumps(op),  # ASCII: a lone surrogate stays escaped
+            ),
+        )
+        return _result(op["dseq"], "refused", refusal.as_dict())
+    ready.append(dict(checked, server_seq=None))
+    return _result(op["dseq"], "ok")
+
+
+def _printable(value, limit: int) -> str:
+    """Text safe to store and show whatever a sender put in it."""
+    return str(value if value is not None else "")[:limit].encode("utf-8", "replace").decode("utf-8")
+
+
+def _drain(
+    conn, scopes, peer: Peer, replica: str, high: int, ready: list[dict], results: dict
+) -> tuple[int, int]:
+    drained = 0
     while True:
         row = conn.execute(
             "SELECT op FROM sync_held WHERE device_id = ? AND dseq = ?", (replica, high + 1)
         ).fetchone()
         if row is None:
-            return high
-        ready.append(_authorised(scopes, peer, json.loads(row[0])))
+            return high, drained
         conn.execute("DELETE FROM sync_held WHERE device_id = ? AND dseq = ?", (replica, high + 1))
+        results[high + 1] = _decide(conn, scopes, peer, json.loads(row[0]), ready)
         high += 1
+        drained += 1
 
 
 def pull(conn, peer: Peer, cursor: int, limit: int = 1000, *, replica: str | None = None) -> dict:
@@ -341,34 +387,43 @@ def pull(conn, peer: Peer, cursor: int, limit: int = 1000, *, replica: str | Non
     the device's id): a replica restored from a backup gets back, from its older ids, the
     ops made after that backup. The answer's ``cursor`` is where the next page starts;
     ``more`` says whether one exists.
+
+    The page and the cursor come from one read transaction: a push that commits while the
+    page is read is either wholly in it or wholly after the cursor, never skipped. (Ops are
+    numbered inside the push's write transaction, and writes are serial, so every snapshot
+    holds a gap-free prefix of server_seq.)
     """
     own = replica_of(conn, peer, replica)
+    cursor = max(0, min(int(cursor), protocol.MAX_SEQ))
     limit = max(1, min(int(limit), protocol.MAX_PAGE))
     columns = ", ".join(f"o.{c.strip()}" for c in OP_COLUMNS.split(","))
-    rows = conn.execute(
-        f"SELECT {columns} FROM sync_ops o JOIN sync_scope s ON s.tbl = o.tbl AND s.row_id = o.row_id "
-        "WHERE o.server_seq > ? AND o.device_id != ? AND (? = '*' OR s.country = ?) "
-        "AND (? = '*' OR s.org = ?) ORDER BY o.server_seq LIMIT ?",
-        (cursor, own, peer.country, peer.country, peer.org, peer.org, limit + 1),
-    ).fetchall()
-    more = len(rows) > limit
-    rows = rows[:limit]
-    if more:
-        next_cursor = rows[-1][9]
-    else:
-        top = (
-            conn.execute("SELECT MAX(server_seq) FROM sync_ops WHERE server_seq IS NOT NULL").fetchone()[0]
-            or 0
-        )
-        next_cursor = max(cursor, top)
+    with snapshot(conn):
+        rows = conn.execute(
+            f"SELECT {columns} FROM sync_ops o JOIN sync_scope s ON s.tbl = o.tbl AND s.row_id = o.row_id "
+            "WHERE o.server_seq > ? AND o.device_id != ? AND (? = '*' OR s.country = ?) "
+            "AND (? = '*' OR s.org = ?) ORDER BY o.server_seq LIMIT ?",
+            (cursor, own, peer.country, peer.country, peer.org, peer.org, limit + 1),
+        ).fetchall()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        if more:
+            next_cursor = rows[-1][9]
+        else:
+            top = conn.execute(
+                "SELECT MAX(server_seq) FROM sync_ops WHERE server_seq IS NOT NULL"
+            ).fetchone()[0]
+            next_cursor = max(cursor, top or 0)
     return {"ops": [protocol.wire_op(op_from_row(r)) for r in rows], "cursor": next_cursor, "more": more}
 
 
 def blob_in_scope(conn, peer: Peer, sha256: str) -> bool:
-    """Whether an attachment in the peer's scope refers to this blob."""
-    row = conn.execute(
-        "SELECT 1 FROM attachments a JOIN sync_scope s ON s.tbl = 'attachments' AND s.row_id = a.id "
-        "WHERE a.sha256 = ? AND (? = '*' OR s.country = ?) AND (? = '*' OR s.org = ?) LIMIT 1",
-        (sha256, peer.country, peer.country, peer.org, peer.org),
-    ).fetchone()
-    return row is not None
+    """Whether a record in the peer's scope refers to this stored file."""
+    for table, column in journal.RECORDS.file_tables() if journal.RECORDS else ():
+        row = conn.execute(
+            f"SELECT 1 FROM [{table}] a JOIN sync_scope s ON s.tbl = ? AND s.row_id = a.id "
+            f"WHERE a.[{column}] = ? AND (? = '*' OR s.country = ?) AND (? = '*' OR s.org = ?) LIMIT 1",
+            (table, sha256, peer.country, peer.country, peer.org, peer.org),
+        ).fetchone()
+        if row is not None:
+            return True
+    return False

@@ -31,3 +31,21 @@ def test_issues_bench_runs_and_prints_every_figure():
     ):
         assert f"| {measure}" in out, out
     assert "SQLite" in out and "Python" in out and "CPU" in out
+
+
+HUB_BENCH = BENCH.parent / "hub_idle.py"
+
+
+def test_hub_idle_bench_runs_and_prints_every_figure():
+    result = subprocess.run(
+        [sys.executable, str(HUB_BENCH), "--idle", "10", "--new", "2", "--timeout", "60"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert "Phones' connections answered within 10 s (of 10)" in out
+    for measure in ("New phone's first page, median of 2", "Idle connections still usable afterwards"):
+        assert f"| {measure}" in out, out
+    assert "10 of 10" in out

@@ -16,14 +16,15 @@ PHONE = {"base_url": "http://127.0.0.2:8080", "environ_base": {"REMOTE_ADDR": "1
 class Phone:
     """A phone on the hub's network, as the test client sees it."""
 
-    def __init__(self, app):
+    def __init__(self, app, address="127.0.0.3"):
         self.client = app.test_client()
+        self.where = {**PHONE, "environ_base": {"REMOTE_ADDR": address}}
 
     def get(self, path, **kwargs):
-        return self.client.get(path, **PHONE, **kwargs)
+        return self.client.get(path, **self.where, **kwargs)
 
     def post(self, path, data, **kwargs):
-        return self.client.post(path, data=data, **PHONE, **kwargs)
+        return self.client.post(path, data=data, **self.where, **kwargs)
 
     def csrf(self, path="/hub/join") -> str:
         return CSRF.search(self.get(path).get_data(as_text=True)).group(1)
@@ -82,40 +83,102 @@ def test_a_name_is_required(app, hub_on):
     assert "Type your name" in response.get_data(as_text=True)
 
 
-def test_wrong_pins_are_rate_limited_even_the_right_one_after(app, hub_on):
+def wrong_pin(state) -> str:
+    return "000000" if state.pin != "000000" else "111111"
+
+
+def test_wrong_pins_are_slowed_down_even_the_right_one_after(app, hub_on):
     phone = Phone(app)
-    wrong = "000000" if hub_on.pin != "000000" else "111111"
-    for _ in range(hub.MAX_FAILURES):
-        assert phone.join(wrong).status_code == 422
+    for _ in range(hub.FREE_TRIES):
+        assert phone.join(wrong_pin(hub_on)).status_code == 422
     response = phone.join(hub_on.pin)
     assert response.status_code == 429
-    assert "Too many wrong PINs" in response.get_data(as_text=True)
+    assert int(response.headers["Retry-After"]) >= 1
+    assert "Too many wrong PINs were typed on this hub. Wait" in response.get_data(as_text=True)
     assert phone.get("/").status_code == 303
 
 
-def test_lockout_ends_after_the_window(hub_on):
-    for second in range(hub.MAX_FAILURES):
+def test_rotating_addresses_share_the_hub_wide_budget(app, hub_on):
+    for n in range(hub.FREE_TRIES):
+        assert Phone(app, f"10.0.{n}.7").join(wrong_pin(hub_on)).status_code == 422
+    # A client with an address never seen before gets no fresh tries.
+    assert Phone(app, "10.9.9.9").join(wrong_pin(hub_on)).status_code == 429
+    assert Phone(app, "10.9.9.10").join(hub_on.pin).status_code == 429
+
+
+def test_the_delay_doubles_with_each_wrong_pin_then_the_hub_locks(hub_on):
+    now, waits = 1000.0, []
+    for n in range(hub.LOCKOUT_AFTER):
+        assert hub_on.check_pin(f"10.0.0.{n}", wrong_pin(hub_on), now=now) is False
+        waits.append(hub_on.wait_seconds(now=now))
+        now += waits[-1]
+    assert waits[: hub.FREE_TRIES - 1] == [0] * (hub.FREE_TRIES - 1)
+    growing = waits[hub.FREE_TRIES - 1 : hub.FREE_TRIES + 3]
+    assert growing == sorted(growing) and growing[-1] >= 4 * growing[0] > 0
+    assert hub_on.locked
+    # Locked: no PIN is taken however long a phone waits, the right one neither.
+    assert hub_on.check_pin("10.0.0.1", hub_on.pin, now=now + 10 * 86400) is None
+
+
+def test_after_the_delay_the_right_pin_joins(hub_on):
+    for second in range(hub.FREE_TRIES):
         assert hub_on.check_pin("127.0.0.9", "x", now=1000.0 + second) is False
-    assert hub_on.check_pin("127.0.0.9", hub_on.pin, now=1010.0) is None
-    assert hub_on.check_pin("127.0.0.9", hub_on.pin, now=1000.0 + hub.FAILURE_WINDOW + 5) is True
+    assert hub_on.check_pin("127.0.0.9", hub_on.pin, now=1004.5) is None
+    assert hub_on.check_pin("127.0.0.9", hub_on.pin, now=1004.0 + hub.FIRST_DELAY + 0.1) is True
+
+
+def test_the_laptop_clears_the_lockout_and_a_phone_with_the_right_pin_joins(app, client, hub_on):
+    joined = Phone(app, "10.1.0.99")
+    assert joined.join(hub_on.pin).status_code == 303
+    for n in range(hub.LOCKOUT_AFTER):
+        hub_on.check_pin(f"10.1.0.{n}", wrong_pin(hub_on), now=float(n * 1000))
+    assert hub_on.locked
+    phone = Phone(app, "10.1.0.3")
+    page = phone.get("/hub/join").get_data(as_text=True)
+    assert "Ask the person at the laptop to let phones try again" in page
+    assert phone.join(hub_on.pin).status_code == 429
+    settings = client.get("/settings/").get_data(as_text=True)
+    assert "phones cannot join until you let them try again" in settings
+    # A phone cannot clear it, even one that joined before: only the laptop.
+    assert joined.post("/settings/pin/unlock", {"csrf_token": joined.csrf("/")}).status_code == 403
+    assert hub_on.locked
+    response = client.submit("/settings/pin/unlock")
+    assert response.status_code == 303
+    assert "Phones can try the PIN again" in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert not hub_on.locked
+    assert phone.join(hub_on.pin).status_code == 303
+    assert phone.get("/").status_code == 200
+
+
+def test_a_new_pin_starts_the_count_again(hub_on):
+    for n in range(hub.LOCKOUT_AFTER):
+        hub_on.check_pin("10.2.0.1", wrong_pin(hub_on), now=float(n * 1000))
+    new = hub_on.set_pin()
+    assert not hub_on.locked and hub_on.check_pin("10.2.0.1", new) is True
+
+
+def test_the_default_pin_has_six_digits(hub_on):
+    assert len(hub_on.pin) == 6 and hub_on.pin.isdigit()
+    assert all(len(hub.new_pin()) == 6 for _ in range(50))
 
 
 def test_changing_the_pin_signs_phones_out(app, client, hub_on):
     phone = Phone(app)
     phone.join(hub_on.pin)
     assert phone.get("/").status_code == 200
-    response = client.submit("/settings/pin", {"pin": "4242"})
+    response = client.submit("/settings/pin", {"pin": "424242"})
     assert response.status_code == 303
-    assert hub_on.pin == "4242"
+    assert hub_on.pin == "424242"
     assert phone.get("/").status_code == 303
-    assert phone.join("4242").status_code == 303
+    assert phone.join("424242").status_code == 303
 
 
-def test_a_bad_new_pin_is_refused(client, hub_on):
+@pytest.mark.parametrize("pin", ["12ab", "4242", "١٢٣٤٥٦", "1234567890123"])
+def test_a_bad_or_short_new_pin_is_refused(client, hub_on, pin):
     old = hub_on.pin
-    response = client.submit("/settings/pin", {"pin": "12ab"})
+    response = client.submit("/settings/pin", {"pin": pin})
     assert response.status_code == 422
-    assert "4 to 12 digits" in response.get_data(as_text=True)
+    assert "A PIN is 6 to 12 digits." in response.get_data(as_text=True)
     assert hub_on.pin == old
 
 
@@ -144,7 +207,7 @@ def test_a_form_sent_after_the_pin_changed_saves_nothing(app, db, hub_on):
     phone = Phone(app)
     phone.join(hub_on.pin)
     form = phone.get("/issues/new").get_data(as_text=True)
-    hub_on.set_pin("9999")
+    hub_on.set_pin("999999")
     data = issue_form(csrf_token=CSRF.search(form).group(1))
     response = phone.post("/issues/new", data)
     assert response.status_code == 401
@@ -228,3 +291,65 @@ def test_a_lan_hub_turned_off_can_be_turned_on_again(app, client, hub_on):
     assert client.submit("/settings/hub", {"hub": "on"}).status_code == 303
     assert hub_on.enabled and hub_on.listener is None  # the main server already listens
     assert Phone(app).get("/").status_code == 303
+
+
+REPORTER = {"anonymous": "0", "reporter_name": "Zawadi Otieno", "reporter_contact": "+254 700 111222"}
+
+
+def joined_phone(app, hub_on) -> Phone:
+    phone = Phone(app)
+    assert phone.join(hub_on.pin).status_code == 303
+    return phone
+
+
+def test_phones_never_see_a_reporter_kept_on_the_laptop(app, client, hub_on):
+    from .conftest import create_issue
+
+    issue_id = create_issue(client, **REPORTER)
+    assert "Zawadi Otieno" in client.get(f"/issues/{issue_id}").get_data(as_text=True)
+    phone = joined_phone(app, hub_on)
+    pages = [
+        "/",
+        "/issues/",
+        "/issues/?q=Zawadi",
+        f"/issues/{issue_id}",
+        f"/issues/{issue_id}/edit",
+        f"/issues/{issue_id}/history",
+        "/search?q=Zawadi",
+    ]
+    for path in pages:
+        for headers in ({}, {"HX-Request": "true", "HX-Target": "results"}):
+            response = phone.get(path, headers=headers)
+            page = response.get_data(as_text=True)
+            assert response.status_code < 500, path
+            assert "Zawadi Otieno" not in page and "111222" not in page, (path, headers)
+    detail = phone.get(f"/issues/{issue_id}").get_data(as_text=True)
+    assert "Recorded, and kept on one device only: not shown here." in detail
+
+
+def test_a_phone_saving_the_issue_leaves_the_private_reporter_alone(app, client, db, hub_on):
+    from .conftest import create_issue
+
+    issue_id = create_issue(client, **REPORTER)
+    phone = joined_phone(app, hub_on)
+    form = phone.get(f"/issues/{issue_id}/edit").get_data(as_text=True)
+    assert "kept on one device only" in form and 'name="reporter_name"' not in form
+    data = issue_form(
+        title="Borehole still broken",
+        csrf_token=CSRF.search(form).group(1),
+        form_token=re.search(r'name="form_token" value="([^"]+)"', form).group(1),
+    )
+    assert phone.post(f"/issues/{issue_id}/edit", data).status_code == 303
+    kept = db.execute(
+        "SELECT name, contact FROM private_reporters WHERE issue_id = ?", (issue_id,)
+    ).fetchone()
+    assert tuple(kept) == ("Zawadi Otieno", "+254 700 111222")
+    issue = db.execute("SELECT title, anonymous FROM issues WHERE id = ?", (issue_id,)).fetchone()
+    assert tuple(issue) == ("Borehole still broken", 0)
+
+
+def test_a_wrong_pin_is_logged_without_the_pin_typed(app, hub_on, caplog):
+    typed = wrong_pin(hub_on)
+    with caplog.at_level("INFO"):
+        assert Phone(app).join(typed).status_code == 422
+    assert "wrong hub PIN" in caplog.text and typed not in caplog.text and hub_on.pin not in caplog.text

@@ -1,13 +1,12 @@
 """The central role: the same app, plus accounts, enrolment, the device registry and the sync API.
 
 ``create_app({"ROLE": "central", ...})`` (``fieldkit central serve``) mounts the sync API
-under /api/v1/ and the admin pages under /central/, and asks for a country-team login
-before any page. Devices never mount any of this.
+under /api/v1/ and the admin and account pages under /central/; the role table
+(fieldkit/roles.py) asks for a sign-in before any page. Devices never mount any of this, and
+central mounts none of a device's own sync, Settings or hub pages.
 """
 
 from __future__ import annotations
-
-from flask import redirect, request, session, url_for
 
 from sync import keys, server
 
@@ -35,24 +34,16 @@ def prepare(database: str) -> None:
         conn.close()
 
 
-OPEN_ENDPOINTS = {"static", "central.login", "home.choose_language"}
-
-
 def init_app(app) -> None:
-    from .. import csrf
-    from . import admin, api
+    from .. import csrf, roles
+    from . import account_views, admin, api, audit, sessions
 
     prepare(app.config["DATABASE"])
-    # The hub's PIN gate stands aside by itself in this role (hub.gate); accounts and device
-    # tokens guard central instead, and every page shows only the account's scope (scope.py).
+    # No hub and no PIN here: accounts and device tokens are central's callers (sessions.Guard),
+    # the role table decides what each may do, and every page shows only the account's scope.
+    roles.init_app(app, sessions.Guard())
     csrf.exempt(api.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(admin.bp)
-
-    @app.before_request
-    def require_login():
-        if request.endpoint in OPEN_ENDPOINTS or request.path.startswith("/api/"):
-            return None
-        if not session.get("central_user"):
-            return redirect(url_for("central.login", next=request.full_path))
-        return None
+    app.register_blueprint(account_views.bp)
+    app.after_request(audit.record_change)

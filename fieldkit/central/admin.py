@@ -1,17 +1,17 @@
-"""Central's admin pages: sign in, the device list, enrolment codes (text and QR), revoking."""
+"""Central's device pages: the device list, enrolment codes (text and QR), revoking, and an
+admin's re-enrolment of a known device. Accounts and sign-in: account_views.py."""
 
 from __future__ import annotations
 
 import base64
 import io
 
-from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 
-from .. import scope
+from .. import roles, scope
 from ..db import get_db
-from ..i18n import gettext as _
 from ..records import COUNTRIES
-from . import queries
+from . import checks, queries
 
 bp = Blueprint("central", __name__, url_prefix="/central")
 
@@ -19,42 +19,6 @@ bp = Blueprint("central", __name__, url_prefix="/central")
 @bp.context_processor
 def country_options():
     return {"country_options": {c: c for c in COUNTRIES}}
-
-
-@bp.before_app_request
-def who_is_signed_in():
-    user = session.get("central_user")
-    if user:
-        g.author = user
-
-
-def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("central.devices")
-
-
-@bp.route("/login", methods=["GET", "POST"])
-def login():
-    errors = {}
-    values = {"username": ""}
-    if request.method == "POST":
-        values["username"] = request.form.get("username", "").strip()
-        user = queries.check_user(get_db(), values["username"], request.form.get("password", ""))
-        if user:
-            session.clear()
-            session["central_user"] = user["username"]
-            session["central_country"] = user["country"]
-            return redirect(_safe_next(request.args.get("next")), 303)
-        errors["password"] = _("That name and password do not match an account.")
-        return render_template("central/login.html", errors=errors, values=values), 422
-    return render_template("central/login.html", errors=errors, values=values)
-
-
-@bp.post("/logout")
-def logout():
-    session.clear()
-    return redirect(url_for("central.login"), 303)
 
 
 def _country() -> str:
@@ -86,30 +50,58 @@ def qr_data_uri(text: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
+def _code_page(code: str, values: dict, **extra):
+    server_url = request.host_url
+    return render_template(
+        "central/codes.html",
+        errors={},
+        values=values,
+        code=code,
+        enroll_command=f"fieldkit enroll {server_url} {code}",
+        qr=qr_data_uri(f"{server_url}#enroll={code}"),
+        **extra,
+    )
+
+
 @bp.route("/codes", methods=["GET", "POST"])
 def codes():
-    errors, values, code = {}, {"org": "", "country": _country() if _country() != "*" else ""}, None
-    if request.method == "POST":
-        values = {
-            "org": request.form.get("org", "").strip(),
-            "country": request.form.get("country", "").strip().upper(),
-        }
-        if not values["org"] or len(values["org"]) > 80:
-            errors["org"] = _("Enter the partner organisation this device records for.")
-        if values["country"] not in COUNTRIES or (_country() != "*" and values["country"] != _country()):
-            errors["country"] = _("Choose one of the countries you manage.")
-        if errors:
-            return render_template("central/codes.html", errors=errors, values=values, code=None), 422
-        code = queries.create_code(
-            get_db(), values["org"], values["country"], created_by=session["central_user"]
-        )
-        server_url = request.host_url
+    """A one-time code for a new device; a member's only for its own country and one partner."""
+    admin = g.caller.kind == roles.ADMIN
+    values = {"org": "", "country": _country() if _country() != "*" else "", "hours": "72", "all_orgs": ""}
+    if request.method == "GET":
+        return render_template("central/codes.html", errors={}, values=values, code=None, admin=admin)
+    values = {
+        "org": request.form.get("org", "").strip(),
+        "country": request.form.get("country", "").strip().upper(),
+        "hours": request.form.get("hours", "72").strip(),
+        "all_orgs": "1" if admin and request.form.get("all_orgs") == "1" else "",
+    }
+    hours = int(values["hours"]) if values["hours"].isdigit() and len(values["hours"]) < 6 else -1
+    errors = checks.code_request(
+        values["org"],
+        values["country"],
+        hours,
+        all_orgs=bool(values["all_orgs"]),
+        allowed_country=None if _country() == "*" else _country(),
+    )
+    if errors:
         return render_template(
-            "central/codes.html",
-            errors={},
-            values=values,
-            code=code,
-            enroll_command=f"fieldkit enroll {server_url} {code}",
-            qr=qr_data_uri(f"{server_url}#enroll={code}"),
-        )
-    return render_template("central/codes.html", errors=errors, values=values, code=code)
+            "central/codes.html", errors=errors, values=values, code=None, admin=admin
+        ), 422
+    org = "*" if values["all_orgs"] else values["org"]
+    code = queries.create_code(get_db(), org, values["country"], created_by=g.caller.name, hours=hours)
+    g.audit_detail = f"code for {org} in {values['country']}, {hours} h"
+    return _code_page(code, values, admin=admin)
+
+
+@bp.post("/devices/<device_id>/reenroll")
+def reenroll(device_id):
+    """An admin's one-time code that enrols this known device again (new token, same scope)."""
+    device = queries.device(get_db(), device_id)
+    if device is None:
+        abort(404)
+    code = queries.create_code(
+        get_db(), device["org"], device["country"], created_by=g.caller.name, hours=72, for_device=device_id
+    )
+    g.audit_detail = f"re-enrolment code for {device['org']} in {device['country']}"
+    return _code_page(code, {"org": device["org"], "country": device["country"]}, reenrolling=device_id)

@@ -1,7 +1,8 @@
 """The sync API, version 1, mounted under /api/v1/: a thin skin over ``sync.server``.
 
 Every answer is JSON (gzip when the device accepts it); every error a JSON problem body
-made by fieldkit.errors. The device token travels only in the ``Authorization`` header.
+made by fieldkit.errors. The device token travels only in the ``Authorization`` header and is
+checked by central's guard (roles.ROUTES says which calls need it), never by a session cookie.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from . import queries
 
 bp = Blueprint("sync_api", __name__, url_prefix=protocol.PREFIX)
 
-PUBLIC = {"sync_api.info", "sync_api.enroll"}
 #: A whole number as the protocol writes one: ASCII digits that fit SQLite's 64-bit integers.
 WHOLE = re.compile(r"[0-9]{1,18}", re.ASCII)
 #: A device clock in milliseconds since 1970: up to the year 2286.
@@ -53,16 +53,23 @@ def _body():
     return protocol.decode_body(request.get_data(cache=False), request.headers.get("Content-Encoding"))
 
 
-@bp.before_request
-def authenticate():
+def check_version() -> None:
+    """:raises Incompatible: the device speaks another protocol version."""
     version = request.headers.get(protocol.HEADER_VERSION)
     if version is not None and version != str(protocol.VERSION):
         raise Incompatible(
-            f"this server speaks FieldKit sync protocol {protocol.VERSION} and this device speaks {version}: "
+            f"this server speaks FieldKit sync protocol {protocol.VERSION} and this device speaks {version[:40]}: "
             "update FieldKit on the older side"
         )
-    if request.endpoint in PUBLIC:
-        return
+
+
+def authenticate() -> dict:
+    """The enrolled device whose token this request carries (also on ``g.device``, ``g.peer``).
+
+    Called by central's guard for every call the role table opens to device tokens.
+
+    :raises AuthError: no token, an unknown one, or a revoked device.
+    """
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer ") or not header[7:].strip():
         raise AuthError("this device is not enrolled: no device token was sent")
@@ -73,6 +80,7 @@ def authenticate():
         raise AuthError("this device was revoked at central: ask your country team for a new enrolment code")
     g.peer = server.Peer(device["device_id"], device["org"], device["country"])
     g.device = device
+    return device
 
 
 def _saw(implausible: int = 0) -> None:
@@ -114,6 +122,11 @@ def enroll():
     conn = get_db()
     granted = queries.redeem_code(conn, code, device_id, public_key, str(body.get("app_version", ""))[:40])
     if granted is None:
+        if queries.device(conn, device_id) is not None:
+            raise Forbidden(
+                "this device is already enrolled at this server and an enrolment code works only once: "
+                "ask a central admin to re-enrol it"
+            )
         raise Forbidden(
             "this enrolment code is wrong, expired or already used: ask your country team for a new one"
         )

@@ -1,11 +1,9 @@
-"""Central's own records: country-team accounts, one-time enrolment codes, enrolled devices."""
+"""Central's own records: one-time enrolment codes and enrolled devices (accounts: accounts.py)."""
 
 from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime, timedelta
-
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from sync import keys
 
@@ -16,31 +14,6 @@ def now_iso() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def add_user(conn, username: str, password: str, *, country: str = "*") -> None:
-    """Create or update a country-team account (password stored hashed)."""
-    with transaction(conn):
-        conn.execute(
-            "INSERT INTO central_users (username, password_hash, country, created_at) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash, "
-            "country = excluded.country",
-            (username, generate_password_hash(password), country, now_iso()),
-        )
-
-
-def check_user(conn, username: str, password: str) -> dict | None:
-    """The account if the password is right, else None."""
-    row = conn.execute(
-        "SELECT username, password_hash, country FROM central_users WHERE username = ?", (username,)
-    ).fetchone()
-    if row is None or not check_password_hash(row[1], password):
-        return None
-    return {"username": row[0], "country": row[2]}
-
-
-def count_users(conn) -> int:
-    return conn.execute("SELECT COUNT(*) FROM central_users").fetchone()[0]
-
-
 #: Letters and digits nobody confuses when reading a code aloud or typing it from a screen.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 
@@ -49,14 +22,20 @@ def normalise_code(code: str) -> str:
     return "".join(c for c in code.upper() if c.isalnum())
 
 
-def create_code(conn, org: str, country: str, *, created_by: str = "", hours: int = 72) -> str:
-    """A one-time enrolment code for one device of ``org`` in ``country``; only its hash is kept."""
+def create_code(
+    conn, org: str, country: str, *, created_by: str = "", hours: int = 72, for_device: str | None = None
+) -> str:
+    """A one-time enrolment code for one device of ``org`` in ``country``; only its hash is kept.
+
+    With ``for_device``, the code re-enrols that (already enrolled) device and no other; a code
+    without it enrols only a device central has never seen.
+    """
     code = "-".join("".join(secrets.choice(CODE_ALPHABET) for _ in range(4)) for _ in range(5))
     expires = datetime.now(UTC) + timedelta(hours=hours)
     with transaction(conn):
         conn.execute(
-            "INSERT INTO central_codes (code_hash, org, country, created_by, created_at, expires_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO central_codes (code_hash, org, country, created_by, created_at, expires_at, for_device) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
                 keys.hash_secret(normalise_code(code)),
                 org,
@@ -64,36 +43,42 @@ def create_code(conn, org: str, country: str, *, created_by: str = "", hours: in
                 created_by,
                 now_iso(),
                 expires.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                for_device,
             ),
         )
     return code
 
 
 def redeem_code(conn, code: str, device_id: str, public_key: str, app_version: str) -> dict | None:
-    """Use a code once: register the device and return its new token and scope, or None."""
+    """Use a code once, full stop: register the device and return its token and scope, or None.
+
+    A spent code is refused even to the device that spent it (whoever replays it would
+    otherwise take the device's place). A device central already knows is re-enrolled only by
+    a code made for it (an admin's decision); a new device only by a code made for no device.
+    """
     token = keys.new_secret()
-    code = normalise_code(code)
+    code_hash = keys.hash_secret(normalise_code(code))
     with transaction(conn):
-        # A retry by the same device (its answer was lost on a cut connection) gets a fresh
-        # token; anyone else finds the code used.
         row = conn.execute(
-            "SELECT org, country FROM central_codes c WHERE code_hash = ? AND expires_at > ? AND "
-            "(used_at IS NULL OR (c.device_id = ? AND EXISTS (SELECT 1 FROM central_devices d "
-            "WHERE d.device_id = c.device_id AND d.public_key = ? AND d.revoked_at IS NULL)))",
-            (keys.hash_secret(code), now_iso(), device_id, public_key),
+            "SELECT org, country, for_device FROM central_codes "
+            "WHERE code_hash = ? AND expires_at > ? AND used_at IS NULL",
+            (code_hash, now_iso()),
         ).fetchone()
         if row is None:
             return None
-        org, country = row
+        org, country, for_device = row
+        known = conn.execute("SELECT 1 FROM central_devices WHERE device_id = ?", (device_id,)).fetchone()
+        if for_device != (device_id if known else None):
+            return None
         conn.execute(
             "UPDATE central_codes SET used_at = ?, device_id = ? WHERE code_hash = ?",
-            (now_iso(), device_id, keys.hash_secret(code)),
+            (now_iso(), device_id, code_hash),
         )
         conn.execute(
             "INSERT INTO central_devices (device_id, org, country, token_hash, public_key, app_version, enrolled_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (device_id) DO UPDATE SET org = excluded.org, "
             "country = excluded.country, token_hash = excluded.token_hash, public_key = excluded.public_key, "
-            "app_version = excluded.app_version, revoked_at = NULL",
+            "app_version = excluded.app_version, enrolled_at = excluded.enrolled_at, revoked_at = NULL",
             (device_id, org, country, keys.hash_secret(token), public_key, app_version, now_iso()),
         )
     return {"token": token, "org": org, "country": country}

@@ -1,4 +1,4 @@
-"""``fieldkit central init|serve|add-user|enroll-code|revoke|bundle import``: the central server."""
+"""``fieldkit central init|serve|add-user|enroll-code|reenroll|revoke|bundle import``: the central server."""
 
 from __future__ import annotations
 
@@ -47,13 +47,13 @@ def central():
 @pass_ctx
 def init(ctx, admin, password):
     """Make this data folder a central server: signing key and the first admin account."""
-    from ..central import queries
+    from ..central import accounts, checks
 
-    if len(password) < 8:
-        raise click.ClickException(_("the password must have at least 8 characters"))
+    _refuse(checks.account(admin, "admin", "*"))
+    _check_password(password)
     app, conn = _central(ctx)
     try:
-        queries.add_user(conn, admin, password, country="*")
+        accounts.add_user(conn, admin, password, country="*", role="admin")
     finally:
         conn.close()
     click.echo(
@@ -63,6 +63,21 @@ def init(ctx, admin, password):
             account=admin,
         )
     )
+
+
+def _check_password(password: str) -> None:
+    from ..central import checks
+
+    if len(password) < checks.PASSWORD_MIN:
+        raise click.ClickException(_("the password must have at least 8 characters"))
+    _refuse({"password": checks.password(password)})
+
+
+def _refuse(errors: dict) -> None:
+    """:raises click.ClickException: with the first problem found, if any."""
+    problems = [message for message in errors.values() if message]
+    if problems:
+        raise click.ClickException(problems[0])
 
 
 @central.command("add-user")
@@ -76,41 +91,87 @@ def init(ctx, admin, password):
     help="The password (or $FIELDKIT_USER_PASSWORD; asked if missing).",
 )
 @click.option("--country", default="*", show_default=True, help="Country the account manages (* for all).")
+@click.option(
+    "--role",
+    default=None,
+    help="admin, member or viewer (default: admin for country *, else member).",
+)
 @pass_ctx
-def add_user(ctx, username, password, country):
-    """Create (or reset the password of) a country-team account."""
-    from ..central import queries
+def add_user(ctx, username, password, country, role):
+    """Create a country-team account, or reset its password, role and country (its sessions end)."""
+    from ..central import accounts, checks
 
-    if len(password) < 8:
-        raise click.ClickException(_("the password must have at least 8 characters"))
+    country = country.strip().upper() if country.strip() != "*" else "*"
+    role = (role or accounts.default_role(country)).strip().lower()
+    _refuse(checks.account(username, role, country))
+    _check_password(password)
     _app, conn = _central(ctx)
     try:
-        queries.add_user(conn, username, password, country=country.upper() if country != "*" else "*")
+        accounts.add_user(conn, username, password, country=country, role=role)
     finally:
         conn.close()
     click.echo(_("Account %(account)s can sign in.", account=username))
 
 
 @central.command("enroll-code")
-@click.option("--org", required=True, help="Partner organisation the device records for.")
+@click.option("--org", default="", help="Partner organisation the device records for (a slug: kolwa-youth).")
 @click.option("--country", required=True, help="Country code of the device's scope (KE, GH ...).")
-@click.option("--hours", default=72, show_default=True, help="How long the code stays valid.")
+@click.option("--hours", default=72, show_default=True, help="How long the code stays valid (1 to 720).")
+@click.option(
+    "--all-orgs",
+    is_flag=True,
+    help="A country office's device: it reads every partner's records of its country (instead of --org).",
+)
 @click.option("--url", default="", help="Server address to show in the QR code and command.")
 @pass_ctx
-def enroll_code(ctx, org, country, hours, url):
-    """Create a one-time enrolment code for one device (printed as text and QR code)."""
-    from ..central import queries
-    from ..hub import qr_text
+def enroll_code(ctx, org, country, hours, all_orgs, url):
+    """Create a one-time enrolment code for one new device (printed as text and QR code)."""
+    from ..central import checks, queries
 
+    country = country.strip().upper()
+    _refuse(checks.code_request(org.strip(), country, hours, all_orgs=all_orgs))
     _app, conn = _central(ctx)
     try:
-        code = queries.create_code(conn, org, country.upper(), created_by="cli", hours=hours)
+        code = queries.create_code(
+            conn, "*" if all_orgs else org.strip(), country, created_by="cli", hours=hours
+        )
     finally:
         conn.close()
+    _show_code(code, url)
+
+
+def _show_code(code: str, url: str) -> None:
+    from ..hub import qr_text
+
     click.echo(code)
     if url:
         click.echo(_("On the device: %(command)s", command=f"fieldkit enroll {url} {code}"), err=True)
     click.echo(qr_text(f"{url}#enroll={code}" if url else code), err=True)
+
+
+@central.command()
+@click.argument("device")
+@click.option("--hours", default=72, show_default=True, help="How long the code stays valid (1 to 720).")
+@click.option("--url", default="", help="Server address to show in the QR code and command.")
+@pass_ctx
+def reenroll(ctx, device, hours, url):
+    """Create a one-time code that enrols the known DEVICE again (new token, same scope)."""
+    from ..central import checks, queries
+
+    _app, conn = _central(ctx)
+    try:
+        known = queries.device(conn, device)
+        if known is None:
+            raise click.ClickException(_("no device %(device)s is enrolled here", device=device))
+        _refuse(
+            {"hours": checks.code_request(known["org"], known["country"], hours, all_orgs=True).get("hours")}
+        )
+        code = queries.create_code(
+            conn, known["org"], known["country"], created_by="cli", hours=hours, for_device=device
+        )
+    finally:
+        conn.close()
+    _show_code(code, url)
 
 
 @central.command()

@@ -47,7 +47,7 @@ def enroll(ctx, url, code):
     from sync.errors import SyncError
 
     from .. import settings
-    from ..views.sync import open_client
+    from ..sync_service import open_client
 
     if not url.startswith(("http://", "https://")):
         raise click.ClickException(_("the server address must start with http:// or https://"))
@@ -78,7 +78,7 @@ def sync_command(ctx, quiet):
     from sync import client as sync_client
     from sync.errors import SyncError
 
-    from ..views.sync import open_client, summary_lines
+    from ..sync_service import open_client, summary_lines
 
     app, conn = _open(ctx)
     try:

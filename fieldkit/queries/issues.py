@@ -74,16 +74,33 @@ def create_issue(
         return issue_id
 
 
-def save_reporter(conn, issue_id: str, reporter: dict, *, author: str, org: str, country: str):
-    """Keep the reporter's name and contact: synced only if they consented, else private."""
-    if reporter.get("consent"):
+def _shared_reporter(conn, issue_id: str):
+    return conn.execute(
+        "SELECT id, name, contact FROM reporters WHERE issue_id = ? AND consent = 1 AND deleted = 0 "
+        "ORDER BY created_at DESC, id DESC LIMIT 1",
+        (issue_id,),
+    ).fetchone()
+
+
+def save_reporter(conn, issue_id: str, reporter: dict | None, *, author: str, org: str, country: str):
+    """Keep exactly what the form says about the reporter, nowhere else.
+
+    - consent: name and contact in the shared (synced) row; no device-only copy;
+    - no consent: name and contact in the device-only row; a shared row is *withdrawn*
+      (a journaled op that blanks it, which erases the name from every op of that row on
+      every replica: :mod:`sync.consent`);
+    - anonymous (``reporter`` is None): withdrawn too, and the device-only row deleted.
+
+    Consent given again after a withdrawal starts a new shared row. The issue's own
+    ``anonymous`` and ``consent`` flags are set to match. Must run inside a transaction.
+    """
+    shared = _shared_reporter(conn, issue_id)
+    consented = bool(reporter and reporter.get("consent"))
+    if consented:
         conn.execute("DELETE FROM private_reporters WHERE issue_id = ?", (issue_id,))
-        existing = conn.execute(
-            "SELECT id FROM reporters WHERE issue_id = ? AND deleted = 0", (issue_id,)
-        ).fetchone()
         changes = {"name": reporter.get("name", ""), "contact": reporter.get("contact", "")}
-        if existing:
-            journal.update(conn, "reporters", existing[0], changes, author=author)
+        if shared:
+            journal.update(conn, "reporters", shared["id"], changes, author=author)
         else:
             journal.create(
                 conn,
@@ -100,21 +117,41 @@ def save_reporter(conn, issue_id: str, reporter: dict, *, author: str, org: str,
                 author=author,
             )
     else:
-        conn.execute(
-            "INSERT INTO private_reporters (issue_id, name, contact) VALUES (?, ?, ?) "
-            "ON CONFLICT (issue_id) DO UPDATE SET name = excluded.name, contact = excluded.contact",
-            (issue_id, reporter.get("name", ""), reporter.get("contact", "")),
-        )
+        if shared:
+            journal.update(
+                conn, "reporters", shared["id"], {"name": "", "contact": "", "consent": 0}, author=author
+            )
+        if reporter:
+            conn.execute(
+                "INSERT INTO private_reporters (issue_id, name, contact) VALUES (?, ?, ?) "
+                "ON CONFLICT (issue_id) DO UPDATE SET name = excluded.name, contact = excluded.contact",
+                (issue_id, reporter.get("name", ""), reporter.get("contact", "")),
+            )
+        else:
+            conn.execute("DELETE FROM private_reporters WHERE issue_id = ?", (issue_id,))
+    flags = {"anonymous": 0 if reporter else 1, "consent": 1 if consented else 0}
+    journal.update(conn, "issues", issue_id, flags, author=author)
 
 
-def reporter_of(conn, issue_id: str) -> dict | None:
-    """The reporter's details and whether they are shared, or None if anonymous."""
+def reporter_of(conn, issue_id: str, *, private: bool = True) -> dict | None:
+    """The reporter's details and whether they are shared; None if the reporter is anonymous.
+
+    Device-only details are read only with ``private`` (never for a phone on the hub). Where
+    the issue has a named reporter whose details cannot be read here (a phone; another
+    device, or central, after consent was withdrawn) the answer only says so (``hidden``).
+    """
+    shared = _shared_reporter(conn, issue_id)
+    if shared:
+        return {"name": shared["name"], "contact": shared["contact"], "consent": 1}
     row = conn.execute(
-        "SELECT name, contact, 1 AS consent FROM reporters WHERE issue_id = ? AND deleted = 0 "
-        "UNION ALL SELECT name, contact, 0 FROM private_reporters WHERE issue_id = ?",
-        (issue_id, issue_id),
+        "SELECT name, contact FROM private_reporters WHERE issue_id = ?", (issue_id,)
     ).fetchone()
-    return dict(zip(("name", "contact", "consent"), row, strict=True)) if row else None
+    if row and private:
+        return {"name": row["name"], "contact": row["contact"], "consent": 0}
+    named = conn.execute("SELECT anonymous FROM issues WHERE id = ?", (issue_id,)).fetchone()
+    if row or (named and not named[0]):
+        return {"name": "", "contact": "", "consent": 0, "hidden": True}
+    return None
 
 
 def _as_dict(row) -> dict:

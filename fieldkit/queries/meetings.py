@@ -193,22 +193,34 @@ def find_issues(conn, text: str, *, limit: int = 8, country: str | None = None) 
 # --- Drafts -------------------------------------------------------------------------------
 
 
-def save_draft(conn, key: str, data: dict, *, meeting_id: str | None = None) -> str:
-    """Keep the unsaved text of a meeting form (local only, never synced); returns the time saved."""
+def save_draft(
+    conn, key: str, data: dict, *, meeting_id: str | None = None, country: str | None = None
+) -> str:
+    """Keep the unsaved text of a meeting form (local only, never synced); returns the time saved.
+
+    ``country`` is the saving account's scope at central (None: a device, or every country); a
+    draft of another country is never overwritten through its key.
+    """
     saved_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     with transaction(conn):
         conn.execute(
-            "INSERT INTO meeting_drafts (key, meeting_id, data, saved_at) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (key) DO UPDATE SET data = excluded.data, saved_at = excluded.saved_at",
-            (key, meeting_id, json.dumps(data, ensure_ascii=False), saved_at),
+            "INSERT INTO meeting_drafts (key, meeting_id, data, saved_at, country) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET data = excluded.data, saved_at = excluded.saved_at "
+            "WHERE ? IS NULL OR meeting_drafts.country = ?",
+            (key, meeting_id, json.dumps(data, ensure_ascii=False), saved_at, country, country, country),
         )
     return saved_at
 
 
-def get_draft(conn, key: str) -> dict | None:
-    """A saved draft: ``{"data": {...}, "saved_at": ..., "meeting_id": ...}``, or None."""
+def _in_scope(country: str | None) -> tuple[str, tuple]:
+    return ("", ()) if country is None else (" AND country = ?", (country,))
+
+
+def get_draft(conn, key: str, *, country: str | None = None) -> dict | None:
+    """A saved draft in ``country``'s scope: ``{"data": {...}, "saved_at": ..., "meeting_id": ...}``, or None."""
+    clause, params = _in_scope(country)
     row = conn.execute(
-        "SELECT data, saved_at, meeting_id FROM meeting_drafts WHERE key = ?", (key,)
+        f"SELECT data, saved_at, meeting_id FROM meeting_drafts WHERE key = ?{clause}", (key, *params)
     ).fetchone()
     if not row:
         return None
@@ -224,21 +236,22 @@ def get_draft(conn, key: str) -> dict | None:
     }
 
 
-def drop_draft(conn, key: str | None) -> None:
-    """Forget a draft once its form is saved (or the user discards it)."""
+def drop_draft(conn, key: str | None, *, country: str | None = None) -> None:
+    """Forget a draft once its form is saved (or the user discards it), if in ``country``'s scope."""
     if key:
+        clause, params = _in_scope(country)
         with transaction(conn):
-            conn.execute("DELETE FROM meeting_drafts WHERE key = ?", (key,))
+            conn.execute(f"DELETE FROM meeting_drafts WHERE key = ?{clause}", (key, *params))
 
 
 def new_meeting_drafts(conn, *, limit: int = 20, country: str | None = None) -> list[dict]:
-    """Drafts of meetings never saved yet (for ``country`` if given), newest first, so a crashed
-    session can be resumed."""
-    scope = "" if country is None else " AND json_extract(data, '$.country') = ?"
+    """Drafts of meetings never saved yet (of ``country``'s accounts if given), newest first, so a
+    crashed session can be resumed."""
+    clause, params = _in_scope(country)
     rows = conn.execute(
-        f"SELECT key, data, saved_at FROM meeting_drafts WHERE meeting_id IS NULL{scope} "
+        f"SELECT key, data, saved_at FROM meeting_drafts WHERE meeting_id IS NULL{clause} "
         "ORDER BY saved_at DESC LIMIT ?",
-        (*([] if country is None else [country]), limit),
+        (*params, limit),
     ).fetchall()
     drafts = []
     for key, data, saved_at in rows:

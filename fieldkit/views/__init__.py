@@ -12,6 +12,7 @@ from sync.ids import uuid7
 from ..i18n import current_locale
 from ..languages import BY_CODE, LANGUAGES
 from ..records import CHANNELS, COUNTRIES, EVENT_KINDS, SECTORS, SEVERITIES, STATUSES, VISIBILITIES
+from ..validation import coordinate_text
 
 
 def page_context():
@@ -70,9 +71,11 @@ def register(app) -> None:
     app.context_processor(page_context)
     app.jinja_env.globals["new_form_token"] = uuid7
     app.jinja_env.filters["tag_list"] = tag_list
+    app.jinja_env.filters["coordinate"] = coordinate_text
     for blueprint in (home.bp, issues.bp, blobs.bp, text_translations.bp):
         app.register_blueprint(blueprint)
-    settings_views.init_app(app)  # Settings page, hub PIN gate, desktop window endpoint
+    if app.config.get("ROLE") != "central":
+        settings_views.init_app(app)  # Settings page, hub PIN gate, desktop window endpoint
     app.register_blueprint(meetings.bp)
     app.register_blueprint(meetings.search_bp)
     sync_views.init_app(app)  # Sync page and review queue; at central also the sync API and admin

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, redirect, render_template, request
 
@@ -13,6 +12,7 @@ from ..languages import CODES
 from ..queries import actions as action_queries
 from ..queries import issues as issue_queries
 from ..records import ACTION_OWNER_KINDS
+from ..security import safe_next
 
 bp = Blueprint("home", __name__)
 
@@ -32,16 +32,6 @@ def index():
         owner_kinds=ACTION_OWNER_KINDS,
         **lists,
     )
-
-
-def safe_next(target: str | None) -> str:
-    """A local path to go back to; anything pointing elsewhere becomes the home page."""
-    if not target:
-        return "/"
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return "/"
-    return target
 
 
 @bp.post("/language")

@@ -6,16 +6,16 @@ from datetime import date
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
-from .. import scope
+from .. import hub, scope
 from ..blobs import Store, accept
 from ..db import get_db, transaction
-from ..forms import parse_event, parse_issue, parse_reporter
+from ..forms import COORDINATE_FIELDS, parse_event, parse_issue, parse_reporter
 from ..i18n import gettext as _
 from ..queries import attachments as attachment_queries
 from ..queries import events as event_queries
 from ..queries import issues as queries
 from ..queries import tokens
-from ..validation import Invalid
+from ..validation import Invalid, coordinate_text
 from . import author, is_htmx, page_number
 
 bp = Blueprint("issues", __name__, url_prefix="/issues")
@@ -133,7 +133,7 @@ def _detail(issue: dict, status: int = 200, **form_state):
         issue=issue,
         timeline=event_queries.timeline(conn, issue["id"]),
         attachments=attachment_queries.for_issue(conn, issue["id"]),
-        reporter=queries.reporter_of(conn, issue["id"]),
+        reporter=queries.reporter_of(conn, issue["id"], private=not hub.is_phone()),
         today=date.today().isoformat(),
         **page,
     ), status
@@ -145,18 +145,22 @@ def edit(issue_id: str):
     issue = _issue_or_404(issue_id)
     if request.method == "GET":
         form = dict(issue, tags=", ".join(issue["tags"]))
+        form.update({name: coordinate_text(issue[name]) for name in COORDINATE_FIELDS})
         return render_template(
             "issues/form.html",
             issue=form,
             errors={},
             editing=True,
-            reporter=queries.reporter_of(conn, issue_id),
+            reporter=queries.reporter_of(conn, issue_id, private=not hub.is_phone()),
         )
     token = request.form.get("form_token")
     if tokens.seen(conn, token):
         return redirect(url_for("issues.show", issue_id=issue_id), code=303)
     parsed = parse_issue(request.form)
-    reporter, reporter_errors = parse_reporter(request.form)
+    # A phone neither sees nor changes details kept on the laptop only.
+    kept = queries.reporter_of(conn, issue_id, private=not hub.is_phone())
+    hidden = bool(kept and kept.get("hidden"))
+    reporter, reporter_errors = (kept, {}) if hidden else parse_reporter(request.form)
     errors = {**parsed.errors, **reporter_errors}
     scope.check_country(parsed.values, errors)
     if errors:
@@ -165,7 +169,7 @@ def edit(issue_id: str):
         ), 422
     with transaction(conn):
         queries.update_issue(conn, issue_id, parsed.values, author=author(), token=token)
-        if reporter:
+        if not hidden:
             queries.save_reporter(
                 conn, issue_id, reporter, author=author(), org=issue["org"], country=issue["country"]
             )

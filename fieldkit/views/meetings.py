@@ -111,7 +111,7 @@ def new():
         draft = None
         key = request.args.get("draft", "")
         if DRAFT_KEY.match(key) and key.startswith("new:"):
-            draft = queries.get_draft(conn, key)
+            draft = queries.get_draft(conn, key, country=scope.current())
         if draft:
             token = key.split(":", 1)[1]
             meeting = dict(draft["data"])
@@ -142,7 +142,7 @@ def new():
     draft_key = f"new:{token}" if re.fullmatch(r"[0-9a-f-]{36}", token) else ""
     earlier = tokens.seen(conn, token)
     if earlier:
-        queries.drop_draft(conn, draft_key)
+        queries.drop_draft(conn, draft_key, country=scope.current())
         return redirect(url_for("meetings.show", meeting_id=earlier), code=303)
     parsed = parse_meeting(request.form)
     scope.check_country(parsed.values, parsed.errors)
@@ -153,7 +153,7 @@ def new():
     meeting_id = queries.create_meeting(
         conn, parsed.values, author=author(), token=token, org=current_app.config["ORG"]
     )
-    queries.drop_draft(conn, draft_key)
+    queries.drop_draft(conn, draft_key, country=scope.current())
     return redirect(url_for("meetings.show", meeting_id=meeting_id), code=303)
 
 
@@ -193,13 +193,13 @@ def edit(meeting_id: str):
     meeting = _meeting_or_404(meeting_id)
     draft_key = f"meeting:{meeting_id}"
     if request.method == "GET":
-        draft = queries.get_draft(conn, draft_key)
+        draft = queries.get_draft(conn, draft_key, country=scope.current())
         values = {**meeting, **draft["data"]} if draft else meeting
         token = current_app.jinja_env.globals["new_form_token"]()
         return _form_page(values, {}, editing=True, draft_key=draft_key, form_token=token, draft=draft)
     token = request.form.get("form_token", "")
     if tokens.seen(conn, token):
-        queries.drop_draft(conn, draft_key)
+        queries.drop_draft(conn, draft_key, country=scope.current())
         return redirect(url_for("meetings.show", meeting_id=meeting_id), code=303)
     parsed = parse_meeting(request.form)
     scope.check_country(parsed.values, parsed.errors)
@@ -208,7 +208,7 @@ def edit(meeting_id: str):
             request.form, parsed.errors, editing=True, draft_key=draft_key, form_token=token, status=422
         )
     queries.update_meeting(conn, meeting_id, parsed.values, author=author(), token=token)
-    queries.drop_draft(conn, draft_key)
+    queries.drop_draft(conn, draft_key, country=scope.current())
     return redirect(url_for("meetings.show", meeting_id=meeting_id), code=303)
 
 
@@ -227,7 +227,7 @@ def save_draft():
         # The form was already saved; a late autosave must not resurrect its draft.
         return render_template("meetings/_draft_status.html", saved_at=None)
     data = {name: request.form.get(name, "")[:200_000] for name in DRAFT_FIELDS if name in request.form}
-    saved_at = queries.save_draft(conn, key, data, meeting_id=meeting_id)
+    saved_at = queries.save_draft(conn, key, data, meeting_id=meeting_id, country=scope.current())
     return render_template("meetings/_draft_status.html", saved_at=saved_at)
 
 
@@ -236,7 +236,7 @@ def discard_draft():
     key = request.form.get("draft_key", "")
     if not DRAFT_KEY.match(key):
         abort(400)
-    queries.drop_draft(get_db(), key)
+    queries.drop_draft(get_db(), key, country=scope.current())
     if key.startswith("meeting:"):
         return redirect(url_for("meetings.edit", meeting_id=key.split(":", 1)[1]), code=303)
     return redirect(url_for("meetings.index"), code=303)

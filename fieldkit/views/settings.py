@@ -1,6 +1,7 @@
 """Settings and About: where the data and log are, the community hub, backups.
 
-Only this laptop (a loopback client) may see or change these; phones get 403.
+Only this laptop's owner may see or change these (roles.ROUTES); phones get 403, and the
+central role does not mount them at all.
 """
 
 from __future__ import annotations
@@ -12,15 +13,11 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from .. import backup as backups
 from .. import hub, instance
 from .. import settings as stored_settings
+from .. import validation as v
 from ..i18n import gettext as _
 from ..validation import Invalid
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
-
-
-@bp.before_request
-def only_this_laptop():
-    hub.local_only()
 
 
 def _device_id() -> str:
@@ -44,8 +41,10 @@ def _page(errors=None, values=None, status=200, message=None):
         log_file=str(log_path(data_dir)),
         device_id=_device_id(),
         hub=state,
+        pin_min_digits=hub.PIN_MIN_DIGITS,
         errors=errors or {},
-        values=values or {"backup_dir": config.get("BACKUP_DIR", ""), "pin": ""},
+        values={"backup_dir": config.get("BACKUP_DIR", ""), "pin": "", "author": config.get("AUTHOR", "")}
+        | (values or {}),
         last_backup=backups.last_state(data_dir),
         message=message,
     ), status
@@ -54,6 +53,19 @@ def _page(errors=None, values=None, status=200, message=None):
 @bp.get("/")
 def index():
     return _page(message=request.args.get("done"))
+
+
+@bp.post("/name")
+def change_name():
+    """The name recorded as the author of edits made on this laptop (empty: no name)."""
+    text = " ".join(request.form.get("author", "").split())
+    try:
+        name = v.text(text, max_length=hub.NAME_MAX)
+    except Invalid as error:
+        return _page(errors={"author": str(error)}, values={"author": text}, status=422)
+    stored_settings.save(Path(current_app.config["DATA_DIR"]), {"AUTHOR": name})
+    current_app.config["AUTHOR"] = name
+    return redirect(url_for("settings.index", done="name"), code=303)
 
 
 @bp.post("/hub")
@@ -85,14 +97,21 @@ def switch_hub():
 def change_pin():
     """A new session PIN (typed, or a random one): every phone must enter it again."""
     pin = request.form.get("pin", "").strip()
-    if pin and (not pin.isdigit() or not 4 <= len(pin) <= 12):
+    if pin and (not pin.isascii() or not pin.isdigit() or not hub.PIN_MIN_DIGITS <= len(pin) <= 12):
         return _page(
-            errors={"pin": _("A PIN is 4 to 12 digits.")},
+            errors={"pin": _("A PIN is %(minimum)s to 12 digits.", minimum=hub.PIN_MIN_DIGITS)},
             values={"pin": pin, "backup_dir": current_app.config.get("BACKUP_DIR", "")},
             status=422,
         )
     hub.of().set_pin(pin or None)
     return redirect(url_for("settings.index", done="pin"), code=303)
+
+
+@bp.post("/pin/unlock")
+def clear_pin_lockout():
+    """After too many wrong PINs, let phones try again (only this laptop can)."""
+    hub.of().clear_lockout()
+    return redirect(url_for("settings.index", done="pin-unlocked"), code=303)
 
 
 def _backup_folder(text: str) -> Path:

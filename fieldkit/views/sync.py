@@ -1,12 +1,11 @@
-"""Sync: the device's Sync page (enrol, sync now, what is waiting) and the conflict review
-queue, on devices and at central alike."""
+"""Sync: the Sync page and the conflict review queue, on devices and at central alike; a
+device's own enrolment and "Sync now" (``device_sync``), which only a device mounts."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-import httpx
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
 from sync import client as sync_client
@@ -17,59 +16,15 @@ from .. import scope
 from ..db import connect, get_db, transaction
 from ..i18n import gettext as _
 from ..queries import in_country
+from ..sync_service import open_client, refusal_rows, set_aside_rows, summary_lines  # noqa: F401
 from . import author
 
 bp = Blueprint("sync", __name__, url_prefix="/sync")
+#: A device's own sync: central never mounts it (it must never become another server's device).
+device_bp = Blueprint("device_sync", __name__, url_prefix="/sync")
 
 #: Tables whose disputes link to a page, by table: endpoint and its id argument.
 RECORD_PAGES = {"issues": ("issues.show", "issue_id"), "meetings": ("meetings.show", "meeting_id")}
-
-
-def open_client(config, conn, server_url: str | None = None, progress=None) -> sync_client.Client:
-    """A sync client for this data folder's database, talking to its enrolled server."""
-    url = server_url or journal.replica_value(conn, "sync_server", "")
-    transport = config.get("SYNC_TRANSPORT")  # tests: an httpx.WSGITransport to a central app
-    http = httpx.Client(
-        base_url=url.rstrip("/"),
-        transport=transport,
-        timeout=httpx.Timeout(60.0, connect=15.0),
-        follow_redirects=False,
-    )
-    return sync_client.Client(
-        conn,
-        http,
-        blob_root=Path(config["DATA_DIR"]) / "blobs",
-        app_version=config.get("VERSION", ""),
-        progress=progress,
-    )
-
-
-def summary_lines(summary: dict) -> list[str]:
-    """A plain account of one sync: sent, received, conflicts, what is still pending and why."""
-    lines = [
-        _(
-            "Sent %(sent)s changes and received %(received)s.",
-            sent=summary.get("sent", 0),
-            received=summary.get("received", 0),
-        ),
-        _(
-            "Photos and files: %(sent)s sent, %(received)s received.",
-            sent=summary.get("blobs_sent", 0),
-            received=summary.get("blobs_received", 0),
-        ),
-    ]
-    if summary.get("conflicts"):
-        lines.append(_("%(num)s disputed fields wait for review.", num=summary["conflicts"]))
-    if summary.get("blobs_pending"):
-        lines.append(
-            _(
-                "%(num)s files are still waiting; they will be sent at the next sync.",
-                num=summary["blobs_pending"],
-            )
-        )
-    for problem in summary.get("problems", [])[:5]:
-        lines.append(_("Still pending: %(reason)s", reason=problem))
-    return lines
 
 
 @bp.get("/")
@@ -86,6 +41,8 @@ def index():
         values={"url": "", "code": ""},
         central=current_app.config.get("ROLE") == "central",
         summary=summary_lines(json.loads(last)) if last else [],
+        refusals=refusal_rows(conn),
+        set_aside=set_aside_rows(conn),
     )
 
 
@@ -94,7 +51,7 @@ def _fresh_conn():
     return connect(current_app.config["DATABASE"])
 
 
-@bp.post("/enroll")
+@device_bp.post("/enroll")
 def enroll():
     values = {"url": request.form.get("url", "").strip(), "code": request.form.get("code", "").strip()}
     errors = {}
@@ -129,7 +86,7 @@ def enroll():
     ), 422
 
 
-@bp.post("/run")
+@device_bp.post("/run")
 def run():
     conn = _fresh_conn()
     try:
@@ -242,10 +199,12 @@ def _disputed_fields(table: str, row_id: str) -> dict:
 
 
 def init_app(app) -> None:
-    """The Sync page and review queue; in the central role also the sync API and admin pages."""
+    """The Sync page and review queue; a device's enrolment and sync, or central's API and admin."""
     app.register_blueprint(bp)
     app.jinja_env.globals["disputed_fields"] = _disputed_fields
     from .. import central
 
     if central.is_central(app):
         central.init_app(app)
+    else:
+        app.register_blueprint(device_bp)

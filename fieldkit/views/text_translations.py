@@ -6,7 +6,7 @@ from datetime import date
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
-from .. import scope
+from .. import hub, scope
 from .. import validation as v
 from ..db import get_db
 from ..i18n import gettext as _
@@ -83,7 +83,7 @@ def _page_with_errors(record_table: str, record: dict, errors: dict):
         issue=record,
         timeline=event_queries.timeline(conn, record["id"]),
         attachments=attachment_queries.for_issue(conn, record["id"]),
-        reporter=issue_queries.reporter_of(conn, record["id"]),
+        reporter=issue_queries.reporter_of(conn, record["id"], private=not hub.is_phone()),
         event_errors={},
         event_form={},
         open_kind=None,

@@ -9,6 +9,7 @@ import json
 import httpx
 import pytest
 
+import sync.client as client_module
 from fieldkit.db import transaction
 from sync import journal, merge, protocol
 from sync.errors import AuthError, Forbidden, Incompatible, ProtocolError
@@ -174,14 +175,19 @@ def test_a_revoked_device_is_refused_and_nothing_applied(make_device, central_ap
     assert hub.execute("SELECT COUNT(*) FROM issues").fetchone()[0] == 0
 
 
-def test_a_device_cannot_push_into_another_orgs_scope(make_device, hub):
+def test_a_record_outside_the_devices_scope_is_refused_and_the_rest_arrives(make_device, hub):
     a = make_device("a")
     a.enroll(org="kolwa-youth")
-    new_issue(a.conn, "Ours")
     new_issue(a.conn, "Theirs", org="other-partner")
-    with pytest.raises(Forbidden, match="scope"):
-        a.sync()
-    assert hub.execute("SELECT COUNT(*) FROM issues").fetchone()[0] == 0
+    new_issue(a.conn, "Ours")
+    summary = a.sync()
+    assert summary.refused == 1
+    assert [r[0] for r in hub.execute("SELECT title FROM issues")] == ["Ours"]
+    (refusal,) = client_module.refusals(a.conn)
+    assert refusal["code"] == "scope" and refusal["tbl"] == "issues"
+    # Nothing is left waiting: the next sync sends nothing again and refuses nothing new.
+    again = a.sync()
+    assert again.sent == 0 and again.refused == 0
 
 
 def test_a_device_never_receives_records_outside_its_scope(make_device, hub):
@@ -247,7 +253,11 @@ def test_a_malformed_op_is_refused_with_the_reason(make_device, central_app, hub
         token=token_of(a),
         body={"device_id": journal.device_id(a.conn), "ops": [op]},
     )
-    assert answer.status_code == 400 and "not synced" in answer.json()["detail"]
+    assert answer.status_code == 200
+    (result,) = answer.json()["results"]
+    assert result["status"] == "refused" and result["code"] == "malformed"
+    assert "not synced" in result["reason"]
+    assert hub.execute("SELECT COUNT(*) FROM sync_ops").fetchone()[0] == 0
 
 
 def test_private_reporter_details_never_leave_the_device(make_device, hub):
@@ -326,17 +336,21 @@ def test_central_records_clock_offset_and_flags_implausible_times(make_device, c
     assert hub.execute("SELECT COUNT(*) FROM issues").fetchone()[0] == 1
 
 
-def test_an_enrolment_code_works_for_one_device_only(make_device, hub):
+def test_an_enrolment_code_works_once_even_for_the_device_that_used_it(make_device, hub):
     a, b = make_device("a"), make_device("b")
     code = central_queries_code(hub)
     a.client(server_url="http://central.test").enroll(code, "http://central.test")
     with pytest.raises(Forbidden, match="already used"):
         b.client(server_url="http://central.test").enroll(code, "http://central.test")
-    # The same device retrying (its answer was lost) gets a fresh token; the old one stops working.
-    old = token_of(a)
-    a.client(server_url="http://central.test").enroll(code, "http://central.test")
-    assert token_of(a) != old
-    assert hub.execute("SELECT COUNT(*) FROM central_devices").fetchone()[0] == 1
+    # Replaying the spent code with the device's own id and public key (both easy to learn)
+    # would issue a new token and lock the real device out: it is refused, and nothing changes.
+    token = token_of(a)
+    hashes = hub.execute("SELECT token_hash FROM central_devices").fetchall()
+    with pytest.raises(Forbidden, match="re-enrol"):
+        a.client(server_url="http://central.test").enroll(code, "http://central.test")
+    assert hub.execute("SELECT token_hash FROM central_devices").fetchall() == hashes
+    assert token_of(a) == token
+    a.sync()  # the real device still syncs with its token
 
 
 def central_queries_code(hub):

@@ -77,6 +77,7 @@ def meeting(conn, notes: str) -> str:
                 "country": "KE",
                 "ref": f"KE-M-{row_id[-4:]}",
                 "title": "Ward meeting",
+                "kind": "community",
                 "held_on": "2026-03-02",
                 "notes": notes,
             },

@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 
-from fieldkit.central import queries as central_queries
+from fieldkit.central import accounts
 from fieldkit.db import transaction
 from fieldkit.queries import actions as action_queries
 from fieldkit.queries import meetings as meeting_queries
@@ -61,7 +61,7 @@ def new_meeting(conn, title: str, *, org: str, country: str) -> dict:
 
 
 def sign_in(central_app, hub, username: str, country: str):
-    central_queries.add_user(hub, username, "long password", country=country)
+    accounts.add_user(hub, username, "long password", country=country)
     web = central_app.test_client()
     page = web.get("/central/login")
     answer = web.post(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from fieldkit.central import accounts
 from fieldkit.central import queries as central_queries
 from sync import journal, merge
 
@@ -18,7 +19,7 @@ def token(page) -> str:
 
 
 def signed_in(central_app, hub):
-    central_queries.add_user(hub, "amina", "long password", country="KE")
+    accounts.add_user(hub, "amina", "long password", country="KE")
     web = central_app.test_client()
     page = web.get("/central/login")
     answer = web.post(
@@ -31,7 +32,7 @@ def signed_in(central_app, hub):
 def test_central_pages_need_a_sign_in_and_a_wrong_password_says_so(central_app, hub):
     web = central_app.test_client()
     assert web.get("/issues/").status_code == 302
-    central_queries.add_user(hub, "amina", "long password")
+    accounts.add_user(hub, "amina", "long password")
     page = web.get("/central/login")
     answer = web.post(
         "/central/login", data={"csrf_token": token(page), "username": "amina", "password": "nope"}

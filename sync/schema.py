@@ -1,0 +1,293 @@
+"""Record types declared once: what a valid row of each synced table is, and whose it is.
+
+The app declares each record type as a :class:`RecordType` (its fields with type, bounds,
+label and help; the parent a child row belongs to; its privacy class) and hands the
+:class:`Schema` to :func:`sync.journal.use`. Everything else derives from it: the journal's
+list of writable fields, the checks central runs on every pushed op
+(:meth:`Schema.check_op`), the scope a child row inherits from its parent, and which field
+names a stored file. ``sync/`` itself names no app table.
+
+Values are checked in their stored form (what an op carries), with the same rules a form
+applies to what a person types: text is NFC, free of control characters, lone surrogates
+and (in one-line text) line breaks, and within its length; numbers are within their range;
+codes are among their choices.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+#: Characters no stored text may hold: C0 controls but tab and newline, DEL, and the bidi
+#: embeddings, overrides and isolates that can make a title read backwards.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,4}$")
+ROW_ID = re.compile(r"^[0-9a-zA-Z._-]{1,80}$")
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
+AMOUNT = re.compile(r"^\d{1,16}(\.\d{1,2})?$")
+STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})?$")
+
+TYPES = (
+    "text",  # str; max_length, multiline
+    "integer",  # int; minimum, maximum
+    "decimal",  # int or float; minimum, maximum
+    "amount",  # money kept exactly: a decimal string with at most two decimals
+    "date",  # YYYY-MM-DD
+    "timestamp",  # ISO 8601 date and time
+    "enum",  # one of choices
+    "boolean",  # 0 or 1
+    "list",  # a JSON list of short strings, stored as text
+    "reference",  # the id of a row of ``references`` (or of the table named by ``table_field``)
+    "language",  # a BCP 47 tag
+    "file",  # the SHA-256 of a stored file
+)
+
+PRIVACY = ("shared", "programme", "device-only")
+
+
+class Refused(ValueError):
+    """A value or op breaks its declaration; ``code`` and ``field`` say which rule, where."""
+
+    def __init__(self, code: str, reason: str, field: str | None = None):
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+        self.field = field
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "field": self.field, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class Field:
+    """One declared field. ``label`` and ``help`` are translatable (lazy) strings."""
+
+    name: str
+    type: str
+    label: Any = ""
+    help: Any = ""
+    required: bool = False
+    max_length: int | None = None
+    multiline: bool = False
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple = ()
+    #: A regular expression a text value must match in full.
+    pattern: str | None = None
+    references: str | None = None
+    table_field: str | None = None
+    default: Any = None
+
+    def __post_init__(self):
+        if self.type not in TYPES:
+            raise ValueError(f"{self.name}: unknown field type {self.type!r}")
+
+    def check(self, value: Any) -> None:
+        """Refuse a stored value this field does not allow.
+
+        :raises Refused: with the rule broken.
+        """
+        if value is None or value == "":
+            if self.required:
+                raise Refused("required", f"{self.name} is required", self.name)
+            if value is None or self.type in ("text", "enum", "list", "language", "amount"):
+                return
+        checker = getattr(self, f"_check_{self.type}")
+        checker(value)
+
+    def _fail(self, code: str, reason: str):
+        raise Refused(code, f"{self.name}: {reason}", self.name)
+
+    def _check_text(self, value):
+        if not isinstance(value, str):
+            self._fail("type", "not text")
+        _plain_text(self, value, multiline=self.multiline)
+        if self.max_length is not None and len(value) > self.max_length:
+            self._fail("length", f"longer than {self.max_length} characters")
+        if self.pattern and not re.fullmatch(self.pattern, value):
+            self._fail("pattern", "not in the expected form")
+
+    def _check_integer(self, value):
+        if isinstance(value, bool) or not isinstance(value, int):
+            self._fail("type", "not a whole number")
+        self._check_range(value)
+
+    def _check_decimal(self, value):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            self._fail("type", "not a number")
+        self._check_range(value)
+
+    def _check_range(self, value):
+        if self.minimum is not None and value < self.minimum:
+            self._fail("range", f"below {self.minimum}")
+        if self.maximum is not None and value > self.maximum:
+            self._fail("range", f"above {self.maximum}")
+
+    def _check_amount(self, value):
+        if not isinstance(value, str) or not AMOUNT.match(value):
+            self._fail("type", "not an amount (digits with at most two decimals)")
+
+    def _check_date(self, value):
+        if not isinstance(value, str) or len(value) != 10:
+            self._fail("type", "not a date (YYYY-MM-DD)")
+        try:
+            parsed = date.fromisoformat(value)
+        except ValueError:
+            self._fail("type", "not a date (YYYY-MM-DD)")
+        if parsed.year < 1900:
+            self._fail("range", "before 1900")
+
+    def _check_timestamp(self, value):
+        if not isinstance(value, str) or not STAMP.match(value):
+            self._fail("type", "not a date and time")
+        try:
+            datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            self._fail("type", "not a date and time")
+
+    def _check_enum(self, value):
+        if isinstance(value, (bool, float)) or value not in self.choices:
+            self._fail("choice", "not one of the allowed values")
+
+    def _check_boolean(self, value):
+        if value not in (0, 1) or isinstance(value, float):
+            self._fail("type", "not 0 or 1")
+
+    def _check_list(self, value):
+        if not isinstance(value, str):
+            self._fail("type", "not a list")
+        if self.max_length is not None and len(value) > self.max_length * 2 + 2:
+            self._fail("length", "too long")
+        try:
+            items = json.loads(value)
+        except ValueError:
+            self._fail("type", "not a list")
+        if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+            self._fail("type", "not a list of words")
+        if self.max_length is not None and len(", ".join(items)) > self.max_length:
+            self._fail("length", f"longer than {self.max_length} characters")
+        for item in items:
+            _plain_text(self, item, multiline=False)
+
+    def _check_reference(self, value):
+        if not isinstance(value, str) or not ROW_ID.match(value):
+            self._fail("type", "not a record id")
+
+    def _check_language(self, value):
+        if not isinstance(value, str) or not LANGUAGE_TAG.match(value):
+            self._fail("type", "not a language tag")
+
+    def _check_file(self, value):
+        if not isinstance(value, str) or not SHA256.match(value):
+            self._fail("type", "not a SHA-256 digest")
+
+
+def _plain_text(declared: Field, value: str, *, multiline: bool) -> None:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        declared._fail("text", "holds a lone surrogate")
+    if CONTROL.search(value):
+        declared._fail("text", "holds control or direction-override characters")
+    if not multiline and ("\n" in value or "\r" in value or "\t" in value):
+        declared._fail("text", "holds a line break")
+    if not unicodedata.is_normalized("NFC", value):
+        declared._fail("text", "is not in Unicode normal form C")
+
+
+@dataclass(frozen=True)
+class Parent:
+    """The row a child belongs to: the field holding its id, and its table.
+
+    ``table_field`` instead of ``table`` when the child names its parent's table itself
+    (a translation of an issue's or a meeting's text). A child always has its parent's
+    scope (org and country), never one of its own.
+    """
+
+    field: str
+    table: str | None = None
+    table_field: str | None = None
+
+    def table_of(self, values: Mapping) -> str | None:
+        return self.table if self.table else values.get(self.table_field)
+
+
+@dataclass(frozen=True)
+class RecordType:
+    """One synced table: its fields, its parent (children), its privacy class."""
+
+    table: str
+    fields: tuple[Field, ...]
+    label: Any = ""
+    parent: Parent | None = None
+    #: Other rows a child names that must exist in the same scope (a link's issue).
+    also: tuple[Parent, ...] = ()
+    privacy: str = "programme"
+    #: People review disputed fields of these; every other type is an add-only child set.
+    reviewed: bool = False
+    #: A boolean field whose withdrawal erases the ``personal`` fields everywhere (sync.consent).
+    consent: str | None = None
+    personal: tuple[str, ...] = ()
+    by_name: dict = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        if self.privacy not in PRIVACY:
+            raise ValueError(f"{self.table}: unknown privacy class {self.privacy!r}")
+        object.__setattr__(self, "by_name", {f.name: f for f in self.fields})
+
+    def __getitem__(self, name: str) -> Field:
+        return self.by_name[name]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields)
+
+    def file_field(self) -> Field | None:
+        return next((f for f in self.fields if f.type == "file"), None)
+
+    def check(self, values: Mapping[str, Any], *, create: bool) -> None:
+        """Refuse values this type does not allow; a create must hold every required field.
+
+        :raises Refused: the first rule broken.
+        """
+        for name in values:
+            if name not in self.by_name:
+                raise Refused("unknown-field", f"{self.table} has no field {name}", name)
+        for declared in self.fields:
+            if declared.name in values:
+                declared.check(values[declared.name])
+            elif create and declared.required:
+                raise Refused("required", f"{declared.name} is required", declared.name)
+
+
+class Schema:
+    """Every synced record type, by table name."""
+
+    def __init__(self, types: Iterable[RecordType]):
+        self.types: dict[str, RecordType] = {t.table: t for t in types}
+
+    def __getitem__(self, table: str) -> RecordType:
+        return self.types[table]
+
+    def __contains__(self, table: str) -> bool:
+        return table in self.types
+
+    def __iter__(self):
+        return iter(self.types.values())
+
+    def children_of(self, table: str) -> list[tuple[RecordType, Parent]]:
+        """Record types whose parent is ``table`` (statically named)."""
+        return [(t, t.parent) for t in self if t.parent and t.parent.table == table]
+
+    def file_tables(self) -> list[tuple[str, str]]:
+        """``(table, field)`` of every field that names a stored file."""
+        return [(t.table, f.name) for t in self for f in t.fields if f.type == "file"]
+
+    def reviewed(self) -> set[str]:
+        return {t.table for t in self if t.reviewed}
