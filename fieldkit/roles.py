@@ -131,7 +131,15 @@ ROUTES: dict[str, Access] = {
     "device_sync.run": _OWNER_ONLY,
     **{
         f"settings.{name}": _OWNER_ONLY
-        for name in ("index", "switch_hub", "change_pin", "choose_backup_folder", "backup_now")
+        for name in (
+            "index",
+            "change_name",
+            "switch_hub",
+            "change_pin",
+            "clear_pin_lockout",
+            "choose_backup_folder",
+            "backup_now",
+        )
     },
     "hub.qr_svg": _OWNER_ONLY,
     "hub.join": _FIELD_OPEN,
