@@ -11,6 +11,7 @@ import hashlib
 import os
 import re
 import tempfile
+import warnings
 from pathlib import Path
 
 import filetype
@@ -22,7 +23,14 @@ from .validation import Invalid
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 DISPLAY_SIZE = 1024
-Image.MAX_IMAGE_PIXELS = 60_000_000  # refuse decompression bombs (a real photo is < 50 MP)
+#: The most pixels a photo may have: above any phone's default (12-24 MP, a 48 MP mode fits),
+#: far below the decompression-bomb zone (a 100 MP image decodes to 300+ MB of memory).
+MAX_PIXELS = 40_000_000
+# Pillow checks the size in the header, before decoding: up to twice its limit it only warns, so
+# the warning is made an error too and every image over MAX_PIXELS is refused on opening.
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+warnings.filterwarnings("error", category=Image.DecompressionBombWarning)
+TOO_MANY_PIXELS = (Image.DecompressionBombError, Image.DecompressionBombWarning)
 
 #: Media types accepted, detected from the file's content (never from its name).
 ACCEPTED = {
@@ -130,7 +138,7 @@ class Store:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 image.convert("RGB").save(target, "JPEG", quality=80, optimize=True)
                 return size
-        except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
+        except (UnidentifiedImageError, OSError, *TOO_MANY_PIXELS):
             return None
 
 
@@ -138,6 +146,45 @@ def sniff(path: Path) -> str | None:
     """The media type of a file from its first bytes, or None if unknown."""
     kind = filetype.guess(str(path))
     return kind.mime if kind else None
+
+
+def _too_many_pixels() -> Invalid:
+    return Invalid(
+        _(
+            "This photo has more than %(limit)s megapixels, more than FieldKit keeps. Take it at a "
+            "lower resolution, or make it smaller, and attach it again.",
+            limit=MAX_PIXELS // 1_000_000,
+        )
+    )
+
+
+def _damaged() -> Invalid:
+    return Invalid(_("This photo is damaged or incomplete; try taking it again."))
+
+
+def _check_photo(path: Path) -> None:
+    """Refuse an image over MAX_PIXELS from its header (before decoding), then a damaged one."""
+    try:
+        with Image.open(path) as image:
+            too_large = image.size[0] * image.size[1] > MAX_PIXELS
+            if not too_large:
+                image.verify()
+    except TOO_MANY_PIXELS:
+        too_large = True
+    except (UnidentifiedImageError, OSError, SyntaxError):
+        raise _damaged() from None
+    if too_large:
+        raise _too_many_pixels()
+
+
+def _heic_refused() -> Invalid:
+    return Invalid(
+        _(
+            "HEIC photos cannot be attached: FieldKit cannot remove the location and camera details "
+            "they carry. Attach it from the photo picker, which sends a JPEG, or set the camera to "
+            "“Most Compatible” (JPEG)."
+        )
+    )
 
 
 def accept(store: Store, upload, *, max_bytes: int) -> dict:
@@ -150,6 +197,8 @@ def accept(store: Store, upload, *, max_bytes: int) -> dict:
         if size == 0:
             raise Invalid(_("This file is empty."))
         media_type = sniff(temp)
+        if media_type == "image/heic":  # recognised by its ftyp brand, whatever its name
+            raise _heic_refused()
         if media_type not in ACCEPTED:
             raise Invalid(
                 _(
@@ -158,6 +207,7 @@ def accept(store: Store, upload, *, max_bytes: int) -> dict:
                 )
             )
         if media_type in DISPLAYABLE:
+            _check_photo(temp)  # size from the header first: stripping opens the image too
             try:
                 sha256, size = store.without_metadata(temp, media_type)
                 with Image.open(temp) as image:

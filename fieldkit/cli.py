@@ -167,6 +167,7 @@ def import_(ctx, file, fmt, kind):
     """Import issues, meetings or action items from a CSV or JSON Lines file: all rows, or none if any is bad."""
     from . import transfer_meetings
     from .db import connect
+    from .import_reader import Unreadable
     from .transfer import import_issues
 
     app = ctx.app()
@@ -182,6 +183,8 @@ def import_(ctx, file, fmt, kind):
                 report = transfer_meetings.import_file(
                     conn, file, kind, fmt=fmt, author=app.config["AUTHOR"], org=app.config["ORG"]
                 )
+        except Unreadable as error:
+            raise click.ClickException(str(error)) from None
         finally:
             conn.close()
     if report.problems:

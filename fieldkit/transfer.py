@@ -17,9 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import fields
+from .cells import neutralise
 from .db import transaction
 from .forms import parse_issue
 from .i18n import gettext as _
+from .import_reader import cell, rows
 from .queries.issues import create_issue
 
 #: Columns every export has before the declared fields: the record's identity and times.
@@ -43,41 +45,6 @@ class ImportReport:
     problems: list[tuple[int, str, str]] = field(default_factory=list)
 
 
-def _rows(path: Path, fmt: str):
-    """(row number, dict of text) for each data row; row numbers as a spreadsheet shows them."""
-    if fmt == "csv":
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            for number, row in enumerate(csv.DictReader(handle), start=2):
-                yield number, {k.strip(): (v or "") for k, v in row.items() if k}
-    else:
-        with path.open(encoding="utf-8") as handle:
-            for number, line in enumerate(handle, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    data = json.loads(line)
-                except ValueError:
-                    yield number, None
-                    continue
-                if not isinstance(data, dict):
-                    yield number, None
-                    continue
-                yield number, {str(k): _cell(v) for k, v in data.items()}
-
-
-def _cell(value) -> str:
-    """A JSON value as the text a spreadsheet cell would hold (lists of tags joined by commas)."""
-    if value is None:
-        return ""
-    if isinstance(value, list) and all(isinstance(item, str) for item in value):
-        return ", ".join(value)
-    if isinstance(value, (list, dict)):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, float):
-        return fields.plain_decimal(value)  # 0.000056, never 5.6e-05
-    return str(value)
-
-
 def detect_format(path: Path, fmt: str | None) -> str:
     if fmt:
         return fmt
@@ -87,14 +54,17 @@ def detect_format(path: Path, fmt: str | None) -> str:
 def import_issues(
     conn, path: Path, *, fmt: str | None = None, author: str = "", org: str = ""
 ) -> ImportReport:
-    """Validate every row of a file, then import all of them in one transaction, or none."""
+    """Validate every row of a file, then import all of them in one transaction, or none.
+
+    :raises Unreadable: the file as a whole cannot be read (encoding, CSV header, not JSON Lines).
+    """
     fmt = detect_format(path, fmt)
     report = ImportReport()
     parsed = []
     seen_ids: set[str] = set()
-    for number, row in _rows(path, fmt):
-        if row is None:
-            report.problems.append((number, "", _("This line is not a JSON object.")))
+    for number, row in rows(path, fmt, columns()):
+        if isinstance(row, str):
+            report.problems.append((number, "", row))
             continue
         unknown = set(row) - set(columns())
         if unknown:
@@ -201,7 +171,7 @@ def export_issues(conn, out, fmt: str) -> int:
         writer = csv.DictWriter(out, fieldnames=columns(), lineterminator="\n")
         writer.writeheader()
         for item in iter_issues(conn):
-            writer.writerow({name: _cell(value) for name, value in item.items()})
+            writer.writerow({name: neutralise(cell(value)) for name, value in item.items()})
             count += 1
     else:
         for item in iter_issues(conn):

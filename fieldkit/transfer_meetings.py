@@ -18,12 +18,15 @@ import json
 from pathlib import Path
 
 from . import fields
+from .cells import neutralise
 from .db import transaction
 from .i18n import gettext as _
+from .import_reader import Unreadable, cell, loads, rows
 from .meeting_forms import UUID, parse_action, parse_link, parse_meeting
 from .queries import actions as action_queries
 from .queries import meetings as meeting_queries
-from .transfer import ImportReport, _cell, _rows, detect_format
+from .transfer import ImportReport, detect_format
+from .transfer import columns as issue_columns
 
 KINDS = ("issues", "meetings", "actions")
 
@@ -60,16 +63,17 @@ COLUMNS = {"meetings": MEETING_COLUMNS, "actions": ACTION_COLUMNS}
 
 def detect_kind(path: Path, fmt: str | None = None) -> str:
     """Which kind of record a file holds, from the columns of its first row."""
+    every = set(MEETING_COLUMNS) | set(ACTION_COLUMNS) | set(issue_columns())
     try:
-        for _number, row in _rows(path, detect_format(path, fmt)):
-            if row is None:
+        for _number, row in rows(path, detect_format(path, fmt), every):
+            if isinstance(row, str):
                 break
             if "meeting_type" in row or "held_on" in row:
                 return "meetings"
             if "meeting_id" in row and "what" in row:
                 return "actions"
             break
-    except (UnicodeDecodeError, csv.Error):
+    except Unreadable:
         pass  # the importer reports what is wrong with the file
     return "issues"
 
@@ -118,7 +122,7 @@ def export(conn, out, fmt: str, kind: str) -> int:
         for item in items:
             if "issues" in item:
                 item["issues"] = json.dumps(item["issues"], ensure_ascii=False) if item["issues"] else ""
-            writer.writerow({name: _cell(value) for name, value in item.items()})
+            writer.writerow({name: neutralise(cell(value)) for name, value in item.items()})
             count += 1
     else:
         for item in items:
@@ -135,7 +139,7 @@ def _links(value, number: int, report: ImportReport, conn) -> list[dict]:
         if not value.strip():
             return []
         try:
-            value = json.loads(value)
+            value = loads(value)
         except ValueError:
             report.problems.append((number, "issues", _("Write the issues as a JSON list.")))
             return []
@@ -174,29 +178,17 @@ def _common_checks(row: dict, number: int, kind: str, report: ImportReport, seen
 def import_file(
     conn, path: Path, kind: str, *, fmt: str | None = None, author: str = "", org: str = ""
 ) -> ImportReport:
-    """Validate every row of a meetings or actions file, then import all of them, or none."""
+    """Validate every row of a meetings or actions file, then import all of them, or none.
+
+    :raises Unreadable: the file as a whole cannot be read (encoding, CSV header, not JSON Lines).
+    """
     fmt = detect_format(path, fmt)
     report = ImportReport()
     parsed: list[tuple[str, dict, list]] = []
     seen: set[str] = set()
-    try:
-        rows = list(_rows(path, fmt))
-    except (UnicodeDecodeError, csv.Error) as error:
-        report.problems.append(
-            (
-                0,
-                "",
-                _(
-                    "This file cannot be read as UTF-8 %(format)s: %(reason)s",
-                    format=fmt.upper(),
-                    reason=str(error),
-                ),
-            )
-        )
-        return report
-    for number, row in rows:
-        if row is None:
-            report.problems.append((number, "", _("This line is not a JSON object.")))
+    for number, row in rows(path, fmt, COLUMNS[kind]):
+        if isinstance(row, str):
+            report.problems.append((number, "", row))
             continue
         row_id = _common_checks(row, number, kind, report, seen)
         if row_id is None:

@@ -79,3 +79,21 @@ class BlobDir:
             temp.write_bytes(data)
             os.replace(temp, target)
         return True
+
+    def put_chunks(self, sha256: str, chunks) -> bool:
+        """Store a blob from an iterable of byte chunks, never whole in memory; False if its hash is wrong."""
+        if self.has(sha256):
+            return True
+        target = self.path(sha256)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temp = target.with_name(f".{sha256}.tmp")
+        digest = hashlib.sha256()
+        with temp.open("wb") as handle:
+            for chunk in chunks:
+                digest.update(chunk)
+                handle.write(chunk)
+        if digest.hexdigest() != sha256:
+            temp.unlink(missing_ok=True)
+            return False
+        os.replace(temp, target)
+        return True

@@ -57,7 +57,15 @@ class Forbidden(AuthError):
 
 
 class BundleError(SyncError):
-    """A bundle file is damaged, tampered with or addressed to someone else."""
+    """A bundle file is damaged, tampered with or addressed to someone else.
+
+    ``reason`` says which, for a translated message: ``damaged``, ``limits`` (too many or too
+    large files, or a zip bomb) or ``signature`` (changed, or not from its sender).
+    """
 
     status = 422
     code = "bundle"
+
+    def __init__(self, message: str = "", reason: str = "damaged"):
+        super().__init__(message)
+        self.reason = reason

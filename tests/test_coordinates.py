@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fieldkit.forms import parse_issue
-from fieldkit.transfer import _cell, export_text, import_issues
+from fieldkit.import_reader import cell
+from fieldkit.transfer import export_text, import_issues
 from fieldkit.validation import Invalid, coordinate, coordinate_text
 
 from .conftest import create_issue, issue_form
@@ -59,7 +60,7 @@ def test_every_accepted_coordinate_round_trips_through_display_form_and_import(a
     shown = coordinate_text(value)  # the issue page, the edit form's value, the CSV cell
     assert re.fullmatch(r"-?\d+(\.\d+)?", shown), shown
     assert coordinate(shown, minimum=low, maximum=high) == value  # the edit form, saved again
-    from_json = _cell(json.loads(json.dumps(value)))  # a JSON Lines export, imported
+    from_json = cell(json.loads(json.dumps(value)))  # a JSON Lines export, imported
     assert coordinate(from_json, minimum=low, maximum=high) == value
     form = issue_form(**{"lat": "1", "lon": "1", field: shown})
     parsed = with_locale(app, lambda: parse_issue(form))

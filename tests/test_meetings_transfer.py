@@ -124,7 +124,7 @@ def test_import_kind_can_be_forced(runner, tmp_path):
         main, ["--data", str(tmp_path / "data"), "import", "--kind", "meetings", str(path)]
     )
     assert result.exit_code != 0
-    assert "row 2, sector: Unknown column." in result.output
+    assert "Row 1 names columns FieldKit does not read: sector." in result.output
 
 
 def test_a_file_that_is_not_text_is_refused_with_a_reason(tmp_path):
@@ -134,4 +134,4 @@ def test_a_file_that_is_not_text_is_refused_with_a_reason(tmp_path):
         main, ["--data", str(tmp_path / "data"), "import", "--kind", "meetings", str(path)]
     )
     assert result.exit_code != 0
-    assert "cannot be read as UTF-8 CSV" in result.output
+    assert "Line 2 of this file is not UTF-8" in result.output

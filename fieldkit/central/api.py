@@ -7,6 +7,7 @@ checked by central's guard (roles.ROUTES says which calls need it), never by a s
 
 from __future__ import annotations
 
+import re
 import time
 
 from flask import Blueprint, Response, current_app, g, request, send_file
@@ -19,6 +20,20 @@ from ..db import get_db
 from . import queries
 
 bp = Blueprint("sync_api", __name__, url_prefix=protocol.PREFIX)
+
+#: A whole number as the protocol writes one: ASCII digits that fit SQLite's 64-bit integers.
+WHOLE = re.compile(r"[0-9]{1,18}", re.ASCII)
+#: A device clock in milliseconds since 1970: up to the year 2286.
+CLOCK_MS = re.compile(r"[0-9]{1,13}", re.ASCII)
+
+
+def _whole(text: str | None, name: str, default: int) -> int:
+    """A whole-number parameter, or ProtocolError (a JSON problem) naming it."""
+    if text is None:
+        return default
+    if not WHOLE.fullmatch(text.strip()):
+        raise ProtocolError(f"{name} must be a whole number from 0 to 999999999999999999")
+    return int(text)
 
 
 def _json(value, status: int = 200) -> Response:
@@ -69,8 +84,8 @@ def authenticate() -> dict:
 
 
 def _saw(implausible: int = 0) -> None:
-    clock = request.headers.get(protocol.HEADER_CLOCK, "")
-    offset = int(clock) - time.time_ns() // 1_000_000 if clock.isdigit() else None
+    clock = request.headers.get(protocol.HEADER_CLOCK, "").strip()
+    offset = int(clock) - time.time_ns() // 1_000_000 if CLOCK_MS.fullmatch(clock) else None
     queries.saw_device(
         get_db(),
         g.peer.device_id,
@@ -153,11 +168,8 @@ def push():
 
 @bp.get("/ops")
 def ops():
-    try:
-        after = max(0, int(request.args.get("after", 0)))
-        limit = int(request.args.get("limit", 1000))
-    except ValueError:
-        raise ProtocolError("after and limit must be whole numbers") from None
+    after = _whole(request.args.get("after"), "after", 0)
+    limit = _whole(request.args.get("limit"), "limit", 1000)
     return _json(server.pull(get_db(), g.peer, after, limit, replica=request.args.get("replica")))
 
 
@@ -212,10 +224,7 @@ def upload_chunk(sha256):
         return _json({"offset": store.path(sha).stat().st_size, "complete": True})
     if not server.blob_in_scope(get_db(), g.peer, sha):
         raise Forbidden("no attachment in this device's scope refers to this file")
-    try:
-        offset = int(request.headers.get("Upload-Offset", ""))
-    except ValueError:
-        raise ProtocolError("Upload-Offset must be a whole number") from None
+    offset = _whole(request.headers.get("Upload-Offset", ""), "Upload-Offset", 0)
     data = request.get_data(cache=False)
     if len(data) > protocol.CHUNK_BYTES * 4:
         raise TooLarge("a chunk is too large")

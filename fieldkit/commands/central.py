@@ -269,6 +269,7 @@ def bundle_import(ctx, file, reply):
     from sync.server import Peer
 
     from ..central import queries
+    from .sync import bundle_refusal
 
     app, conn = _central(ctx)
 
@@ -283,7 +284,7 @@ def bundle_import(ctx, file, reply):
     try:
         done = bundles.import_at_central(conn, file, peer_of, Path(app.config["DATA_DIR"]) / "blobs", reply)
     except SyncError as error:
-        raise click.ClickException(_("nothing was imported: %(reason)s", reason=str(error))) from None
+        raise click.ClickException(bundle_refusal(error)) from None
     finally:
         conn.close()
     click.echo(

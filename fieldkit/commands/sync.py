@@ -15,6 +15,22 @@ def not_enrolled() -> str:
     return _("this device is not enrolled: run `fieldkit enroll URL CODE` first")
 
 
+def bundle_refusal(error) -> str:
+    """One translated line saying why a bundle file was refused and that nothing was imported."""
+    reason = getattr(error, "reason", "")
+    if reason == "limits":
+        return _(
+            "nothing was imported: the bundle is over the limits FieldKit reads (%(detail)s)",
+            detail=str(error),
+        )
+    if reason == "signature":
+        return _(
+            "nothing was imported: the bundle was changed after it was signed, or is not from "
+            "the sender it names"
+        )
+    return _("nothing was imported: %(reason)s", reason=str(error))
+
+
 def _open(ctx):
     from ..db import connect
 
@@ -179,7 +195,7 @@ def bundle_import(ctx, file):
     try:
         done = bundles.import_reply(conn, file, Path(app.config["DATA_DIR"]) / "blobs")
     except SyncError as error:
-        raise click.ClickException(_("nothing was imported: %(reason)s", reason=str(error))) from None
+        raise click.ClickException(bundle_refusal(error)) from None
     finally:
         conn.close()
     click.echo(

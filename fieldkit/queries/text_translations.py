@@ -8,6 +8,7 @@ three letters or more through a trigram index.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import UTC, datetime
 
@@ -80,9 +81,15 @@ def for_record(conn, record_table: str, record_id: str) -> list[dict]:
     return [dict(zip(columns, row, strict=True)) for row in rows]
 
 
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def words(text: str) -> list[str]:
-    """The user's search words, NFC-normalised, without FTS syntax characters."""
-    text = unicodedata.normalize("NFC", text or "")
+    """The user's search words, NFC-normalised, without FTS syntax or control characters.
+
+    (SQLite ends an FTS5 query string at a NUL, so "a\x00" would be an unterminated string.)
+    """
+    text = CONTROL.sub(" ", unicodedata.normalize("NFC", text or ""))
     return [w for w in (part.replace('"', "") for part in text.split()) if w]
 
 

@@ -5,11 +5,17 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, send_file
 
 from .. import scope
-from ..blobs import SHA256, Store
+from ..blobs import DISPLAYABLE, SHA256, Store
 from ..db import get_db
 from ..queries import attachments
 
 bp = Blueprint("blobs", __name__, url_prefix="/files")
+
+
+@bp.app_template_test("displayable")
+def displayable(media_type: str) -> bool:
+    """Whether a picture of this file can be shown (a HEIC photo is kept, but offered as a file)."""
+    return media_type in DISPLAYABLE
 
 
 def _store() -> Store:
@@ -28,7 +34,7 @@ def original(sha256: str):
         store.path(sha256),
         mimetype=meta["media_type"],
         download_name=meta["filename"],
-        as_attachment=not meta["media_type"].startswith(("image/", "audio/")),
+        as_attachment=not (meta["media_type"] in DISPLAYABLE or meta["media_type"].startswith("audio/")),
         max_age=31536000,
     )
 
