@@ -335,7 +335,13 @@ def _replayed(conn, replica: str, dseq: int, op: dict, high: int) -> dict:
 
 
 def _decide(conn, scopes: checks.Scopes, peer: Peer, op: dict, ready: list[dict]) -> dict:
-    """Check the next op in sequence: ready to merge, or refused and recorded."""
+    """Check the next op in sequence: ready to merge, or refused and recorded.
+
+    A placeholder for an op the device keeps to itself (a record outside its scope the user
+    chose to keep on the device) only moves the sequence on: nothing is stored.
+    """
+    if journal.is_placeholder(op):
+        return _result(op["dseq"], "withheld")
     try:
         checked = checks.check_op(conn, scopes, peer, op)
     except Refused as refusal:
