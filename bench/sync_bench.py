@@ -65,6 +65,14 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def reset_peak_rss(pid: int) -> None:
+    """Start a process's peak-memory count afresh (Linux: writing 5 to clear_refs)."""
+    try:
+        Path(f"/proc/{pid}/clear_refs").write_text("5")
+    except OSError:
+        pass
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time a process has used so far."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -179,6 +187,23 @@ def run(count: int) -> None:
             inc_s = time.perf_counter() - started
             print(
                 f"  incremental sync of 100 edits (A pushes, B pulls): {inc_s:.2f} s, {inc_bytes / 1024:.1f} KB"
+            )
+
+            # A third device's first pull as a user runs it: the `fieldkit sync` command, timed from
+            # its start (interpreter, imports and all), with central's peak memory during it alone.
+            app_c, c = device(root / "c", root / "central", url)
+            c.close()
+            reset_peak_rss(process.pid)
+            started = time.perf_counter()
+            subprocess.run([*CLI, "--data", str(root / "c"), "sync"], check=True, capture_output=True)
+            cli_s = time.perf_counter() - started
+            c = connect(root / "c" / "fieldkit.db")
+            assert c.execute("SELECT COUNT(*) FROM issues").fetchone()[0] == count
+            c.close()
+            print(
+                f"  first pull with `fieldkit sync` (third device, from the command's start): "
+                f"{count / cli_s:,.0f} records/s ({cli_s:.1f} s); central peak memory during it "
+                f"{peak_rss_mb(process.pid):.0f} MB"
             )
 
             shared = rng.sample(ids, count // 10)
