@@ -87,6 +87,9 @@ class Field:
     def __post_init__(self):
         if self.type not in TYPES:
             raise ValueError(f"{self.name}: unknown field type {self.type!r}")
+        # The check of this type, looked up once (central runs it for every field of every op).
+        object.__setattr__(self, "_checker", getattr(self, f"_check_{self.type}"))
+        object.__setattr__(self, "_empty_ok", self.type in ("text", "enum", "list", "language", "amount"))
 
     def check(self, value: Any) -> None:
         """Refuse a stored value this field does not allow.
@@ -96,10 +99,9 @@ class Field:
         if value is None or value == "":
             if self.required:
                 raise Refused("required", f"{self.name} is required", self.name)
-            if value is None or self.type in ("text", "enum", "list", "language", "amount"):
+            if value is None or self._empty_ok:
                 return
-        checker = getattr(self, f"_check_{self.type}")
-        checker(value)
+        self._checker(value)
 
     def _fail(self, code: str, reason: str):
         raise Refused(code, f"{self.name}: {reason}", self.name)
@@ -189,16 +191,17 @@ class Field:
 
 
 def _plain_text(declared: Field, value: str, *, multiline: bool) -> None:
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        declared._fail("text", "holds a lone surrogate")
+    if not value.isascii():  # ASCII text is valid UTF-8 and already NFC
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            declared._fail("text", "holds a lone surrogate")
+        if not unicodedata.is_normalized("NFC", value):
+            declared._fail("text", "is not in Unicode normal form C")
     if CONTROL.search(value):
         declared._fail("text", "holds control or direction-override characters")
     if not multiline and ("\n" in value or "\r" in value or "\t" in value):
         declared._fail("text", "holds a line break")
-    if not unicodedata.is_normalized("NFC", value):
-        declared._fail("text", "is not in Unicode normal form C")
 
 
 @dataclass(frozen=True)
@@ -240,6 +243,8 @@ class RecordType:
         if self.privacy not in PRIVACY:
             raise ValueError(f"{self.table}: unknown privacy class {self.privacy!r}")
         object.__setattr__(self, "by_name", {f.name: f for f in self.fields})
+        object.__setattr__(self, "_file", next((f for f in self.fields if f.type == "file"), None))
+        object.__setattr__(self, "_required", frozenset(f.name for f in self.fields if f.required))
 
     def __getitem__(self, name: str) -> Field:
         return self.by_name[name]
@@ -249,21 +254,23 @@ class RecordType:
         return tuple(f.name for f in self.fields)
 
     def file_field(self) -> Field | None:
-        return next((f for f in self.fields if f.type == "file"), None)
+        """The field naming a stored file, if this type has one."""
+        return self._file
 
     def check(self, values: Mapping[str, Any], *, create: bool) -> None:
         """Refuse values this type does not allow; a create must hold every required field.
 
         :raises Refused: the first rule broken.
         """
-        for name in values:
-            if name not in self.by_name:
+        by_name = self.by_name
+        for name, value in values.items():
+            declared = by_name.get(name)
+            if declared is None:
                 raise Refused("unknown-field", f"{self.table} has no field {name}", name)
-        for declared in self.fields:
-            if declared.name in values:
-                declared.check(values[declared.name])
-            elif create and declared.required:
-                raise Refused("required", f"{declared.name} is required", declared.name)
+            declared.check(value)
+        if create and not self._required <= values.keys():
+            missing = next(f for f in self.fields if f.required and f.name not in values)
+            raise Refused("required", f"{missing.name} is required", missing.name)
 
 
 class Schema:

@@ -266,7 +266,7 @@ def push(
             if any(not _same_op(op, other) for other in others):
                 results[dseq] = _result(dseq, "refused", _reused())
                 continue
-            if dseq <= high or _is_held(conn, replica, dseq):
+            if dseq <= high or (held and _is_held(conn, replica, dseq)):
                 results[dseq] = _replayed(conn, replica, dseq, op, high)
                 continue
             if dseq == high + 1:
