@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
 
@@ -94,7 +95,7 @@ class Central:
             self.process.stdout.close()
 
     def log(self) -> str:
-        return open(self.log_path).read()
+        return Path(self.log_path).read_text()
 
     def db(self):
         return connect(self.data / "fieldkit.db")
