@@ -42,7 +42,9 @@ class Scopes:
         self.not_null: dict[str, set[str]] = {}
         wanted = set()
         for op in ops:
-            wanted.add((op.get("tbl"), op.get("row_id")))
+            key = (op.get("tbl"), op.get("row_id"))
+            if isinstance(key[0], str) and isinstance(key[1], str):  # else refused as malformed
+                wanted.add(key)
             wanted.update(_references(op))
         wanted = {(t, r) for t, r in wanted if isinstance(t, str) and isinstance(r, str)}
         for key in wanted:
@@ -97,7 +99,8 @@ def _references(op: dict) -> list[tuple[str, str]]:
     """(table, id) of the parent and linked rows an op's fields name."""
     schema = journal.RECORDS
     fields = op.get("fields")
-    if schema is None or op.get("tbl") not in schema or not isinstance(fields, dict):
+    table = op.get("tbl")
+    if schema is None or not isinstance(table, str) or table not in schema or not isinstance(fields, dict):
         return []
     record = schema[op["tbl"]]
     found = []

@@ -141,7 +141,7 @@ def _row_key(op: dict) -> tuple[str, str]:
 
 def _check_pulled(op) -> dict | str | None:
     """A pulled op validated; None for a table this version does not sync; else why not."""
-    if isinstance(op, dict) and op.get("tbl") not in journal.SYNCED and isinstance(op.get("tbl"), str):
+    if isinstance(op, dict) and isinstance(op.get("tbl"), str) and op["tbl"] not in journal.SYNCED:
         try:
             protocol.validate_envelope(op)
         except ProtocolError as error:

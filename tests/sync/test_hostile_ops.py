@@ -176,6 +176,12 @@ class Hostile:
                         {"base": "x"},
                         {"author": "x" * 500},
                         {"fields": {"title": {"nested": 1}}},
+                        {"tbl": {"issues": 1}},
+                        {"tbl": ["issues"]},
+                        {"kind": {}},
+                        {"kind": ["create"]},
+                        {"row_id": {"id": 1}},
+                        {"dseq": "7"},
                     ]
                 )
             )
@@ -347,3 +353,30 @@ def test_an_empty_value_a_column_cannot_hold_is_refused_and_the_devices_other_ch
     assert codes == {(row_id, "create"): ("required", "language"), (ours, "set"): ("required", "severity")}
     good.sync()
     assert {r[0] for r in good.conn.execute("SELECT id FROM issues")} == {ours, later}
+
+
+def test_an_op_whose_table_kind_or_row_is_not_text_is_refused_as_malformed_not_a_500(
+    make_device, central_app, hub
+):
+    bad = make_device("bad")
+    bad.enroll()
+    hostile = Hostile(flask_sender(central_app), hub, journal.device_id(bad.conn), token_of(bad))
+    row_id, fields = issue_fields()
+    broken = [
+        {"tbl": {"issues": 1}},
+        {"kind": {}},
+        {"kind": ["create"]},
+        {"row_id": {"id": 1}},
+        {"tbl": ["x"]},
+    ]
+    ops = [hostile.op(n + 1, "issues", uuid7(), "create", fields) | change for n, change in enumerate(broken)]
+    ops.append(hostile.op(len(ops) + 1, "issues", row_id, "create", fields))
+    status, answer = hostile.request("POST", "/push", {"device_id": hostile.device_id, "ops": ops})
+    assert status == 200
+    assert [r.get("code") or r["status"] for r in answer["results"]] == ["malformed"] * 5 + ["ok"]
+    assert [r[0] for r in hub.execute("SELECT id FROM issues")] == [row_id]
+
+
+def test_a_pulled_op_whose_table_or_kind_is_not_text_gets_a_reason_to_be_set_aside():
+    assert isinstance(sync_client._check_pulled({"tbl": {"issues": 1}, "kind": {}}), str)
+    assert isinstance(sync_client._check_pulled({"tbl": "issues", "kind": ["create"]}), str)
