@@ -7,6 +7,7 @@ made by fieldkit.errors. The device token travels only in the ``Authorization`` 
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from flask import Blueprint, Response, current_app, g, request, send_file
 
@@ -19,7 +20,10 @@ from . import queries
 
 bp = Blueprint("sync_api", __name__, url_prefix=protocol.PREFIX)
 
-PUBLIC = {"sync_api.info", "sync_api.enroll"}
+PUBLIC = {"sync_api.info", "sync_api.enroll", "sync_api.openapi"}
+
+#: This API described in OpenAPI 3, kept beside this module (tests check it against the routes).
+OPENAPI = Path(__file__).with_name("openapi.json")
 
 
 def _json(value, status: int = 200) -> Response:
@@ -86,6 +90,12 @@ def info():
             "app_version": current_app.config.get("VERSION", ""),
         }
     )
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The OpenAPI description of this API."""
+    return Response(OPENAPI.read_bytes(), mimetype="application/json")
 
 
 @bp.post("/enroll")
