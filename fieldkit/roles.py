@@ -160,8 +160,9 @@ ROUTES: dict[str, Access] = {
         f"accounts.{name}": _ADMIN
         for name in ("users", "add_user", "disable_user", "enable_user", "reset_user", "audit_log")
     },
-    # Central's sync API: two open calls, the rest by device token.
+    # Central's sync API: three open calls (what it is, its description, enrolment), the rest by device token.
     "sync_api.info": _CENTRAL_OPEN,
+    "sync_api.openapi": _CENTRAL_OPEN,
     "sync_api.enroll": _CENTRAL_OPEN,
     **{
         f"sync_api.{name}": _DEVICE_TOKEN

@@ -38,9 +38,13 @@ class Scopes:
         self.conn = conn
         self.known: dict[tuple[str, str], tuple[str, str] | None] = {}
         self.new: list[tuple[str, str, str, str]] = []
+        #: Per table, the columns that cannot hold NULL (read once per batch).
+        self.not_null: dict[str, set[str]] = {}
         wanted = set()
         for op in ops:
-            wanted.add((op.get("tbl"), op.get("row_id")))
+            key = (op.get("tbl"), op.get("row_id"))
+            if isinstance(key[0], str) and isinstance(key[1], str):  # else refused as malformed
+                wanted.add(key)
             wanted.update(_references(op))
         wanted = {(t, r) for t, r in wanted if isinstance(t, str) and isinstance(r, str)}
         for key in wanted:
@@ -95,7 +99,8 @@ def _references(op: dict) -> list[tuple[str, str]]:
     """(table, id) of the parent and linked rows an op's fields name."""
     schema = journal.RECORDS
     fields = op.get("fields")
-    if schema is None or op.get("tbl") not in schema or not isinstance(fields, dict):
+    table = op.get("tbl")
+    if schema is None or not isinstance(table, str) or table not in schema or not isinstance(fields, dict):
         return []
     record = schema[op["tbl"]]
     found = []
@@ -139,6 +144,7 @@ def check_op(conn, scopes: Scopes, peer, op: dict) -> dict:
     fields = op["fields"]
     create = op["kind"] == "create"
     record.check(fields, create=create)
+    _refuse_nulls(scopes, record.table, fields)
     if create:
         org, country = _scope_of_new_row(scopes, peer, record, fields)
         existing = scopes.get(record.table, op["row_id"])
@@ -169,6 +175,18 @@ def check_op(conn, scopes: Scopes, peer, op: dict) -> dict:
     if create and record.file_field():
         _check_file(conn, peer, fields.get(record.file_field().name))
     return op
+
+
+def _refuse_nulls(scopes: Scopes, table: str, fields: dict) -> None:
+    """An empty (null) value for a column that cannot hold one is refused here, as this op's
+    fault; left to the merge it would fail the whole batch, and every push after it."""
+    columns = scopes.not_null.get(table)
+    if columns is None:
+        info = scopes.conn.execute(f"PRAGMA table_info([{table}])").fetchall()
+        columns = scopes.not_null[table] = {row[1] for row in info if row[3]}
+    for name, value in fields.items():
+        if value is None and name in columns:
+            raise Refused("required", f"{name} cannot be empty", name)
 
 
 def _scope_of_new_row(scopes: Scopes, peer, record, fields: dict) -> tuple[str, str]:

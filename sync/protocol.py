@@ -97,7 +97,7 @@ def validate_envelope(op: Any) -> None:
         raise ProtocolError("bad dseq")
     if not (isinstance(op.get("row_id"), str) and ROW_ID.match(op["row_id"])):
         raise ProtocolError("bad row_id")
-    if op.get("kind") not in KINDS:
+    if not isinstance(op.get("kind"), str) or op["kind"] not in KINDS:
         raise ProtocolError("bad kind")
     if not (isinstance(op.get("hlc"), str) and HLC.match(op["hlc"])):
         raise ProtocolError("bad hlc")
@@ -125,11 +125,11 @@ def validate_op(op: Any) -> dict:
         raise ProtocolError("bad device_id")
     if not (isinstance(dseq, int) and not isinstance(dseq, bool) and 0 < dseq < 1 << 62):
         raise ProtocolError("bad dseq")
-    if table not in journal.SYNCED:
+    if not isinstance(table, str) or table not in journal.SYNCED:
         raise ProtocolError(f"table {table!r} is not synced")
     if not (isinstance(row_id, str) and ROW_ID.match(row_id)):
         raise ProtocolError("bad row_id")
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:
         raise ProtocolError(f"bad kind {kind!r}")
     if not isinstance(fields, dict) or set(fields) - journal.SYNCED[table]:
         raise ProtocolError(f"unknown fields for {table}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import time
+from pathlib import Path
 
 from flask import Blueprint, Response, current_app, g, request, send_file
 
@@ -34,6 +35,10 @@ def _whole(text: str | None, name: str, default: int) -> int:
     if not WHOLE.fullmatch(text.strip()):
         raise ProtocolError(f"{name} must be a whole number from 0 to 999999999999999999")
     return int(text)
+
+
+#: This API described in OpenAPI 3, kept beside this module (tests check it against the routes).
+OPENAPI = Path(__file__).with_name("openapi.json")
 
 
 def _json(value, status: int = 200) -> Response:
@@ -108,6 +113,12 @@ def info():
             "app_version": current_app.config.get("VERSION", ""),
         }
     )
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The OpenAPI description of this API."""
+    return Response(OPENAPI.read_bytes(), mimetype="application/json")
 
 
 @bp.post("/enroll")

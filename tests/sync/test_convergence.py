@@ -1,19 +1,24 @@
 """The sync state machine (DESIGN §5.8): three devices and a server through edits, deletes,
 resolutions, partial syncs, duplicated/dropped/reordered/truncated batches, crashes and clock
-jumps. After everything syncs, every replica is identical, no op is lost, and conflicts only
-ever hold ops that were truly concurrent."""
+jumps, and concurrent pushes and pulls: a page fetched now and merged after other pushes and
+local edits, a batch read now and delivered later, and a push by another device committing
+(on its own connection to central's file) in the middle of a pull's page read. After
+everything syncs, every replica is identical, no op is lost, and conflicts only ever hold ops
+that were truly concurrent."""
 
 from __future__ import annotations
 
 import json
 import os
 import random
+import shutil
+import tempfile
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from fieldkit.db import transaction
+from fieldkit.db import connect, transaction
 from sync import journal, merge, server
 from sync.ids import dot, uuid7
 
@@ -34,10 +39,38 @@ class Crash(Exception):
     """The device lost power in the middle of a step."""
 
 
+class RacingConnection:
+    """Central's connection for one pull, running ``race`` (another device's push on another
+    connection) right after the pull's page query: the window in which a push once moved a
+    device's cursor past ops it never received."""
+
+    def __init__(self, conn, race):
+        self._conn = conn
+        self._race = race
+        self._armed = False
+
+    def __getattr__(self, name):
+        return getattr(self._conn, name)
+
+    def execute(self, sql, *args):
+        if self._armed:
+            self._armed = False
+            self._race()
+        cursor = self._conn.execute(sql, *args)
+        if "FROM sync_ops o" in sql:
+            self._armed = True
+        return cursor
+
+
 class SyncMachine(RuleBasedStateMachine):
     def __init__(self):
         super().__init__()
-        self.hub = central()
+        # Central on a file, so another connection can commit a push while a pull reads.
+        self.folder = tempfile.mkdtemp(prefix="fieldkit-sync-machine-")
+        self.hub = central(os.path.join(self.folder, "central.db"))
+        self.other_hub = connect(os.path.join(self.folder, "central.db"))
+        self.pending_pulls: dict[int, tuple[int, dict]] = {}  # device -> (cursor asked, page)
+        self.pending_pushes: dict[int, list[dict]] = {}  # device -> batch read, not yet delivered
         self.devices = [fresh() for _ in range(DEVICES)]
         self.peers = [peer(d) for d in self.devices]
         self.pushed = [0] * DEVICES  # what each device believes the server acknowledged
@@ -175,6 +208,62 @@ class SyncMachine(RuleBasedStateMachine):
         except Crash:
             pass
 
+    # -- concurrent pushes and pulls ---------------------------------------------------
+
+    @rule(i=st.integers(0, DEVICES - 1), page=st.integers(1, 8))
+    def pull_fetch(self, i, page):
+        """A page is fetched now (the client's read-ahead) and merged by a later step."""
+        conn = self.devices[i]
+        cursor = int(journal.replica_value(conn, "pull_cursor", "0") or 0)
+        self.pending_pulls[i] = (cursor, server.pull(self.hub, self.peers[i], cursor, page))
+
+    @precondition(lambda self: self.pending_pulls)
+    @rule(k=st.integers(0, DEVICES - 1))
+    def pull_merge(self, k):
+        """Merge a page fetched earlier, after whatever happened since; a page that no longer
+        starts at the device's cursor is dropped, as the client drops a stale read-ahead."""
+        i = sorted(self.pending_pulls)[k % len(self.pending_pulls)]
+        asked, answer = self.pending_pulls.pop(i)
+        conn = self.devices[i]
+        if int(journal.replica_value(conn, "pull_cursor", "0") or 0) != asked:
+            return
+        with transaction(conn):
+            for op in answer["ops"]:
+                merge.apply_remote(conn, op)
+            journal.set_replica_value(conn, "pull_cursor", str(answer["cursor"]))
+
+    @rule(i=st.integers(0, DEVICES - 1), size=st.integers(1, 6))
+    def push_read(self, i, size):
+        """A batch is read now and delivered by a later step (edits go on meanwhile)."""
+        batch = own_ops(self.devices[i], self.pushed[i])[:size]
+        if batch:
+            self.pending_pushes[i] = batch
+
+    @precondition(lambda self: self.pending_pushes)
+    @rule(k=st.integers(0, DEVICES - 1))
+    def push_deliver(self, k):
+        i = sorted(self.pending_pushes)[k % len(self.pending_pushes)]
+        answer = server.push(self.hub, self.peers[i], self.pending_pushes.pop(i))
+        self.pushed[i] = max(self.pushed[i], answer["acked"])
+
+    @rule(i=st.integers(0, DEVICES - 1), j=st.integers(0, DEVICES - 1), page=st.integers(1, 8))
+    def pull_while_another_push_commits(self, i, j, page):
+        """Device j's push commits, on its own connection, between the reads of device i's pull."""
+        conn = self.devices[i]
+        batch = own_ops(self.devices[j], self.pushed[j])
+
+        def race():
+            if batch:
+                answer = server.push(self.other_hub, self.peers[j], batch)
+                self.pushed[j] = max(self.pushed[j], answer["acked"])
+
+        cursor = int(journal.replica_value(conn, "pull_cursor", "0") or 0)
+        answer = server.pull(RacingConnection(self.hub, race), self.peers[i], cursor, page)
+        with transaction(conn):
+            for op in answer["ops"]:
+                merge.apply_remote(conn, op)
+            journal.set_replica_value(conn, "pull_cursor", str(answer["cursor"]))
+
     # -- what must always hold ------------------------------------------------------
 
     @invariant()
@@ -192,8 +281,9 @@ class SyncMachine(RuleBasedStateMachine):
         try:
             self._quiesce_and_check()
         finally:
-            for conn in (self.hub, *self.devices):
+            for conn in (self.hub, self.other_hub, *self.devices):
                 conn.close()
+            shutil.rmtree(self.folder, ignore_errors=True)
 
     def _quiesce_and_check(self):
         for _round in range(2):
