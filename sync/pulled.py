@@ -36,10 +36,14 @@ def check(op) -> dict | str | None:
             return f"it is malformed ({error})"
         return None
     try:
-        protocol.validate_envelope(op)
-        return protocol.validate_op(op) | {"server_seq": op.get("server_seq")}
+        checked = protocol.validate_op(op)  # every part of the envelope but the sequence number
     except ProtocolError as error:
         return f"it is from a newer FieldKit or malformed ({error})"
+    seq = op.get("server_seq")
+    if seq is not None and not (type(seq) is int and 0 < seq <= protocol.MAX_SEQ):
+        return "it is malformed (bad server_seq)"
+    checked["server_seq"] = seq
+    return checked
 
 
 def merge_page(conn, ops: list, checked: list) -> tuple[int, int]:
