@@ -90,6 +90,44 @@ class Field:
         # The check of this type, looked up once (central runs it for every field of every op).
         object.__setattr__(self, "_checker", getattr(self, f"_check_{self.type}"))
         object.__setattr__(self, "_empty_ok", self.type in ("text", "enum", "list", "language", "amount"))
+        object.__setattr__(self, "passes", self._quick_test())
+
+    def _quick_test(self):
+        """A test that a common value surely passes (plain ASCII text, a known code, a whole
+        number in range), or None. Central runs it for every field of every pushed op; a value
+        it does not pass goes through :meth:`check`, which says why or lets it through."""
+        required = self.required
+        if self.type == "text" and not self.pattern:
+            limit = self.max_length if self.max_length is not None else 1 << 62
+            control = CONTROL.search
+            if self.multiline:
+                return lambda v: (
+                    v.__class__ is str
+                    and (v or not required)
+                    and len(v) <= limit
+                    and v.isascii()
+                    and not control(v)
+                )
+            return lambda v: (
+                v.__class__ is str
+                and (v or not required)
+                and len(v) <= limit
+                and v.isascii()
+                and not control(v)
+                and "\n" not in v
+                and "\r" not in v
+                and "\t" not in v
+            )
+        if self.type == "enum":
+            codes = frozenset(c for c in self.choices if c.__class__ in (str, int))
+            return lambda v: v.__class__ in (str, int) and v in codes
+        if self.type == "integer":
+            low = self.minimum if self.minimum is not None else -(1 << 63)
+            high = self.maximum if self.maximum is not None else 1 << 63
+            return lambda v: v.__class__ is int and low <= v <= high
+        if self.type == "boolean":
+            return lambda v: v.__class__ is int and (v == 0 or v == 1)
+        return None
 
     def check(self, value: Any) -> None:
         """Refuse a stored value this field does not allow.
@@ -267,7 +305,9 @@ class RecordType:
             declared = by_name.get(name)
             if declared is None:
                 raise Refused("unknown-field", f"{self.table} has no field {name}", name)
-            declared.check(value)
+            passes = declared.passes
+            if passes is None or not passes(value):
+                declared.check(value)
         if create and not self._required <= values.keys():
             missing = next(f for f in self.fields if f.required and f.name not in values)
             raise Refused("required", f"{missing.name} is required", missing.name)
