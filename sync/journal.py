@@ -517,8 +517,8 @@ def is_placeholder(op: dict) -> bool:
 def outgoing(conn, ops: list[dict]) -> list[dict]:
     """Ops as they may leave this device: a withheld row's op becomes a :func:`placeholder`.
 
-    Central refuses a placeholder (it names no row) and acknowledges it, so the sequence
-    stays gapless and everything else is applied.
+    Central acknowledges a placeholder without storing anything, so the sequence stays
+    gapless and everything else is applied.
     """
     if not conn.execute("SELECT 1 FROM sync_withheld LIMIT 1").fetchone():
         return ops
