@@ -180,6 +180,8 @@ def check_op(conn, scopes: Scopes, peer, op: dict) -> dict:
 def _refuse_nulls(scopes: Scopes, table: str, fields: dict) -> None:
     """An empty (null) value for a column that cannot hold one is refused here, as this op's
     fault; left to the merge it would fail the whole batch, and every push after it."""
+    if None not in fields.values():
+        return
     columns = scopes.not_null.get(table)
     if columns is None:
         info = scopes.conn.execute(f"PRAGMA table_info([{table}])").fetchall()
