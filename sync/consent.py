@@ -116,7 +116,7 @@ def erase_history(conn, table: str, row_id: str) -> int:
                 op["fields"] = _blank(declared, op.get("fields") or {})
                 conn.execute(
                     "UPDATE sync_held SET op = ? WHERE device_id = ? AND dseq = ?",
-                    (json.dumps(op, ensure_ascii=False), device_id, dseq),
+                    (json.dumps(op), device_id, dseq),
                 )
                 changed += 1
         # Ops central refused and ops a device set aside are copies too.

@@ -278,7 +278,7 @@ def push(
             elif held < MAX_HELD:
                 conn.execute(
                     "INSERT INTO sync_held (device_id, dseq, op) VALUES (?, ?, ?)",
-                    (replica, dseq, json.dumps(op, ensure_ascii=False)),
+                    (replica, dseq, json.dumps(op)),  # ASCII: a lone surrogate stays escaped until checked
                 )
                 held += 1
                 results[dseq] = _result(dseq, "held")

@@ -327,3 +327,25 @@ def test_ops_held_behind_a_gap_are_bounded_and_the_rest_answered_later(kenya, ce
     # The device's own sync closes the gap and sends the rest: everything arrives once.
     bad.sync()
     assert count(hub, "issues") == 8 and count(hub, "sync_held") == 0
+
+
+def test_an_op_held_behind_a_gap_may_hold_a_lone_surrogate_and_is_refused_when_its_turn_comes(
+    kenya, central_app, hub
+):
+    from .replicas import own_ops
+    from .test_api import api, token_of
+
+    bad, _, _ = kenya
+    first = new_issue(bad.conn, "First", org="kolwa-youth")
+    row_id, fields = issue_fields(title="lone \udc00 surrogate")
+    inject(bad.conn, "issues", row_id, "create", fields)
+    ops = own_ops(bad.conn)
+    device = journal.device_id(bad.conn)
+    held = api(central_app, "POST", "/push", token=token_of(bad), body={"device_id": device, "ops": ops[1:]})
+    assert held.status_code == 200 and held.json()["results"][0]["status"] == "held"
+    answer = api(
+        central_app, "POST", "/push", token=token_of(bad), body={"device_id": device, "ops": ops[:1]}
+    )
+    assert answer.status_code == 200
+    assert [r["status"] for r in answer.json()["results"]] == ["ok", "refused"]
+    assert count(hub, "issues", "id IN (?, ?)", (first, row_id)) == 1
