@@ -145,7 +145,8 @@ def _show_code(code: str, url: str) -> None:
 
     click.echo(code)
     if url:
-        click.echo(_("On the device: %(command)s", command=f"fieldkit enroll {url} {code}"), err=True)
+        command = f"fieldkit enroll {url} {code}"
+        click.echo(_("On the device: %(command)s", command=command), err=True)
     click.echo(qr_text(f"{url}#enroll={code}" if url else code), err=True)
 
 
