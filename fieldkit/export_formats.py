@@ -26,9 +26,18 @@ from decimal import Decimal, InvalidOperation
 from . import export_profiles as profiles
 from . import open311
 from .cells import neutralise
+from .i18n import lazy_gettext as _l
 from .import_reader import cell
 
 FORMATS = ("csv", "jsonl", "xlsx", "geojson", "open311")
+#: The formats as the Export page offers them.
+FORMAT_LABELS = {
+    "csv": _l("CSV (one kind of record)"),
+    "jsonl": _l("JSON Lines (one kind of record)"),
+    "xlsx": _l("Excel workbook (a sheet for each kind of record)"),
+    "geojson": _l("GeoJSON map layer (issues with a location)"),
+    "open311": _l("Open311 GeoReport v2 (issues)"),
+}
 #: Formats holding issues only, and the one holding every kind.
 ISSUES_ONLY = ("geojson", "open311")
 EVERY_KIND = ("xlsx",)

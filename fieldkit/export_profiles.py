@@ -36,6 +36,13 @@ TITLES = {
     "actions": _l("Action items"),
 }
 
+#: What each profile is for, as the Export page offers it.
+PROFILE_LABELS = {
+    "internal": _l("Internal: everything you may see"),
+    "officials": _l("Officials and funders: public issues, without reporters or internal notes"),
+    "public": _l("Public: also without names of people or addresses, places rounded to about 1 km"),
+}
+
 #: Issue visibilities each profile may carry (None: all the user may see).
 VISIBILITIES = {"internal": None, "officials": ("public",), "public": ("public",)}
 
