@@ -81,12 +81,28 @@ def pieces(conn, fmt: str, *, kind="issues", profile="internal", country=None, c
     return _open311(rows, counter)
 
 
+#: First characters of a text that cells.neutralise may change (a formula start, or an apostrophe).
+_MAYBE_FORMULA = frozenset("=+-@\t\r'")
+
+
+def spreadsheet_cell(value):
+    """A value as a spreadsheet cell holds it: ``cells.neutralise(cell(value))``, with the common
+    cases (empty, a whole number, text that starts like no formula) answered without a regex."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return neutralise(value) if value and value[0] in _MAYBE_FORMULA else value
+    if isinstance(value, int):
+        return value
+    return neutralise(cell(value))
+
+
 def _csv(rows, columns, counter) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
     for _rowid, item in rows:
-        writer.writerow([neutralise(cell(item[c])) for c in columns])
+        writer.writerow([spreadsheet_cell(item[c]) for c in columns])
         counter.count += 1
         if counter.count % BATCH == 0:
             yield buffer.getvalue()
@@ -182,7 +198,7 @@ def _converter(kind: str, column: str):
         kind_of == "enum" and all(isinstance(c, int) for c in declared.choices)
     ):
         return lambda value: value
-    return lambda value: neutralise(cell(value)) or None
+    return lambda value: spreadsheet_cell(value) or None
 
 
 def _typed(convert, value):
