@@ -237,46 +237,72 @@ def exported_line(kind: str, count: int, out) -> str:
             count,
             file=file,
         )
+    if kind == "events":
+        return ngettext(
+            "Exported %(num)s timeline event to %(file)s",
+            "Exported %(num)s timeline events to %(file)s",
+            count,
+            file=file,
+        )
+    if kind == "all":
+        return ngettext(
+            "Exported %(num)s record to %(file)s", "Exported %(num)s records to %(file)s", count, file=file
+        )
     return ngettext(
         "Exported %(num)s issue to %(file)s", "Exported %(num)s issues to %(file)s", count, file=file
     )
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), required=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "jsonl", "xlsx", "geojson", "open311"]),
+    required=True,
+    help="csv and jsonl: one kind per file; xlsx: a sheet per kind; geojson and open311: issues.",
+)
 @click.option(
     "--out", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: standard output)."
 )
 @click.option(
     "--kind",
-    type=click.Choice(["issues", "meetings", "actions"]),
+    type=click.Choice(["issues", "events", "meetings", "actions"]),
     default="issues",
     show_default=True,
-    help="What to export: issues, meetings (with the issues they discussed) or action items.",
+    help="What a csv or jsonl export holds: issues, timeline events, meetings (with the issues they "
+    "discussed) or action items.",
+)
+@click.option(
+    "--profile",
+    type=click.Choice(["internal", "officials", "public"]),
+    default="internal",
+    show_default=True,
+    help="internal: everything; officials: public issues, no internal notes; public: also no names "
+    "of people or addresses, locations rounded to about 1 km.",
 )
 @pass_ctx
-def export(ctx, fmt, out, kind):
-    """Export every current issue, meeting or action item as CSV or JSON Lines."""
-    from . import transfer_meetings
+def export(ctx, fmt, out, kind, profile):
+    """Export the records of this data folder as CSV, JSON Lines, XLSX, GeoJSON or Open311."""
+    from . import export_formats
     from .db import connect
-    from .transfer import export_issues
 
-    def write(conn, handle, fmt):
-        if kind == "issues":
-            return export_issues(conn, handle, fmt)
-        return transfer_meetings.export(conn, handle, fmt, kind)
-
+    kinds = export_formats.kinds_of(fmt, kind)
     app = ctx.app()
     conn = connect(app.config["DATABASE"])
     try:
         if out:
             tmp = out.with_name(out.name + ".part")
-            with tmp.open("w", encoding="utf-8", newline="") as handle:
-                count = write(conn, handle, fmt)
+            if fmt == "xlsx":
+                count = export_formats.write_xlsx(conn, tmp, profile=profile)
+            else:
+                with tmp.open("w", encoding="utf-8", newline="") as handle:
+                    count = export_formats.write(conn, handle, fmt, kind=kinds[0], profile=profile)
             tmp.replace(out)
-            click.echo(exported_line(kind, count, out), err=True)
+            click.echo(exported_line(kinds[0] if len(kinds) == 1 else "all", count, out), err=True)
+        elif fmt == "xlsx":
+            export_formats.write_xlsx(conn, sys.stdout.buffer, profile=profile)
         else:
-            write(conn, sys.stdout, fmt)
+            export_formats.write(conn, sys.stdout, fmt, kind=kinds[0], profile=profile)
     finally:
         conn.close()
 

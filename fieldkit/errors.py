@@ -33,6 +33,7 @@ def _messages(status: int) -> tuple[str, str]:
             _("Something in that request was not right"),
             _("Go back, check what you entered, and try again."),
         ),
+        401: (_("Sign-in needed"), _("Sign in first, then try again.")),
         403: (_("Not allowed"), _("You do not have access to this page.")),
         404: (_("Not found"), _("This page or record does not exist, or it was deleted.")),
         405: (_("Not allowed"), _("This address cannot be used that way.")),

@@ -521,3 +521,24 @@ def m10_central_roles(conn):
         UPDATE meeting_drafts SET country = json_extract(data, '$.country') WHERE json_valid(data);
         """,
     )
+
+
+@migration
+def m11_read_tokens(conn):
+    """Read API tokens (issue 11): an account's tokens, stored as their SHA-256 only. A token
+    reads with its account's current role and country, and stops with the account."""
+    run_script(
+        conn,
+        """
+        CREATE TABLE central_read_tokens (
+            id INTEGER PRIMARY KEY,
+            username TEXT NOT NULL REFERENCES central_users (username),
+            label TEXT NOT NULL DEFAULT '',
+            token_hash TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL,
+            last_used_at TEXT,
+            revoked_at TEXT
+        );
+        CREATE INDEX central_read_tokens_user ON central_read_tokens (username);
+        """,
+    )

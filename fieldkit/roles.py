@@ -160,6 +160,15 @@ ROUTES: dict[str, Access] = {
         f"accounts.{name}": _ADMIN
         for name in ("users", "add_user", "disable_user", "enable_user", "reset_user", "audit_log")
     },
+    # Exports and the read API: every account, within its country (scope.current); a read token
+    # is its account (central.sessions.Guard). The API's description is open.
+    "exports.index": _SIGNED_IN,
+    "exports.download": _SIGNED_IN,
+    "read_tokens.index": _SIGNED_IN,
+    "read_tokens.create": _SIGNED_IN,
+    "read_tokens.revoke": _SIGNED_IN,
+    "read_api.openapi": _CENTRAL_OPEN,
+    "read_api.records": _SIGNED_IN,
     # Central's sync API: three open calls (what it is, its description, enrolment), the rest by device token.
     "sync_api.info": _CENTRAL_OPEN,
     "sync_api.openapi": _CENTRAL_OPEN,

@@ -8,20 +8,17 @@ file twice changes nothing.
 
 from __future__ import annotations
 
-import csv
 import io
-import json
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import fields
-from .cells import neutralise
 from .db import transaction
 from .forms import parse_issue
 from .i18n import gettext as _
-from .import_reader import cell, rows
+from .import_reader import rows
 from .queries.issues import create_issue
 
 #: Columns every export has before the declared fields: the record's identity and times.
@@ -149,35 +146,11 @@ def bulk_load(conn, table: str):
         conn.execute(sql)
 
 
-def iter_issues(conn):
-    """Every current issue as a dict of the export columns."""
-    names = columns()
-    cursor = conn.execute(
-        f"SELECT {', '.join(f'[{c}]' for c in names)} FROM issues WHERE deleted = 0 ORDER BY created_at, id"
-    )
-    for row in cursor:
-        item = dict(zip(names, row, strict=True))
-        try:
-            item["tags"] = json.loads(item["tags"] or "[]")
-        except ValueError:
-            pass  # a value stored by hand stays as it is; ``central check`` reports it
-        yield item
-
-
 def export_issues(conn, out, fmt: str) -> int:
-    """Write every current issue to ``out`` (a text stream); returns how many."""
-    count = 0
-    if fmt == "csv":
-        writer = csv.DictWriter(out, fieldnames=columns(), lineterminator="\n")
-        writer.writeheader()
-        for item in iter_issues(conn):
-            writer.writerow({name: neutralise(cell(value)) for name, value in item.items()})
-            count += 1
-    else:
-        for item in iter_issues(conn):
-            out.write(json.dumps(item, ensure_ascii=False) + "\n")
-            count += 1
-    return count
+    """Write every current issue to ``out`` (a text stream) as CSV or JSON Lines; returns how many."""
+    from .export_formats import write
+
+    return write(conn, out, fmt, kind="issues")
 
 
 def export_text(conn, fmt: str) -> str:

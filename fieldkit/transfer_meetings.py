@@ -13,15 +13,12 @@ Without ``--kind``, ``fieldkit import`` recognises the kind from the file's colu
 
 from __future__ import annotations
 
-import csv
-import json
 from pathlib import Path
 
 from . import fields
-from .cells import neutralise
 from .db import transaction
 from .i18n import gettext as _
-from .import_reader import Unreadable, cell, loads, rows
+from .import_reader import Unreadable, loads, rows
 from .meeting_forms import UUID, parse_action, parse_link, parse_meeting
 from .queries import actions as action_queries
 from .queries import meetings as meeting_queries
@@ -81,54 +78,11 @@ def detect_kind(path: Path, fmt: str | None = None) -> str:
 # --- export -----------------------------------------------------------------------------------
 
 
-def iter_meetings(conn):
-    """Every current meeting as a dict of the export columns, with the issues it discussed."""
-    names = [c for c in meeting_columns() if c != "issues"]
-    stored = {column: field for field, column in RENAMED.items()}
-    selected = ", ".join(f"[{stored.get(c, c)}]" for c in names)
-    cursor = conn.execute(f"SELECT {selected} FROM meetings WHERE deleted = 0 ORDER BY created_at, id")
-    for row in cursor.fetchall():
-        item = dict(zip(names, row, strict=True))
-        item["issues"] = [
-            {"issue_id": issue_id, "outcome": outcome, "note": note}
-            for issue_id, outcome, note in conn.execute(
-                "SELECT issue_id, outcome, note FROM meeting_issues WHERE meeting_id = ? AND deleted = 0 "
-                "ORDER BY created_at, id",
-                (item["id"],),
-            )
-        ]
-        yield item
-
-
-def iter_actions(conn):
-    """Every current action item of a current meeting, as a dict of the export columns."""
-    names = action_columns()
-    selected = ", ".join(f"a.[{c}]" for c in names)
-    cursor = conn.execute(
-        f"SELECT {selected} FROM meeting_actions a JOIN meetings m ON m.id = a.meeting_id "
-        "WHERE a.deleted = 0 AND m.deleted = 0 ORDER BY a.created_at, a.id"
-    )
-    for row in cursor:
-        yield dict(zip(names, row, strict=True))
-
-
 def export(conn, out, fmt: str, kind: str) -> int:
     """Write every current meeting or action item to ``out`` (a text stream); returns how many."""
-    items = iter_meetings(conn) if kind == "meetings" else iter_actions(conn)
-    count = 0
-    if fmt == "csv":
-        writer = csv.DictWriter(out, fieldnames=columns(kind), lineterminator="\n")
-        writer.writeheader()
-        for item in items:
-            if "issues" in item:
-                item["issues"] = json.dumps(item["issues"], ensure_ascii=False) if item["issues"] else ""
-            writer.writerow({name: neutralise(cell(value)) for name, value in item.items()})
-            count += 1
-    else:
-        for item in items:
-            out.write(json.dumps(item, ensure_ascii=False) + "\n")
-            count += 1
-    return count
+    from .export_formats import write
+
+    return write(conn, out, fmt, kind=kind)
 
 
 # --- import -----------------------------------------------------------------------------------

@@ -50,6 +50,11 @@ TYPES = (
 
 PRIVACY = ("shared", "programme", "device-only")
 
+#: Who a field may be shown to outside the programme, from the widest: ``public`` (anyone),
+#: ``officials`` (officials and funders, not the public: names of people, exact addresses) and
+#: ``internal`` (the programme only: its own notes). Export profiles of the same names read it.
+AUDIENCES = ("public", "officials", "internal")
+
 
 class Refused(ValueError):
     """A value or op breaks its declaration; ``code`` and ``field`` say which rule, where."""
@@ -83,10 +88,14 @@ class Field:
     references: str | None = None
     table_field: str | None = None
     default: Any = None
+    #: The widest audience that may see this field (one of AUDIENCES).
+    audience: str = "public"
 
     def __post_init__(self):
         if self.type not in TYPES:
             raise ValueError(f"{self.name}: unknown field type {self.type!r}")
+        if self.audience not in AUDIENCES:
+            raise ValueError(f"{self.name}: unknown audience {self.audience!r}")
         # The check of this type, looked up once (central runs it for every field of every op).
         object.__setattr__(self, "_checker", getattr(self, f"_check_{self.type}"))
         object.__setattr__(self, "_empty_ok", self.type in ("text", "enum", "list", "language", "amount"))

@@ -16,8 +16,9 @@ from flask import current_app, g, redirect, request, session, url_for
 
 from .. import roles
 from ..db import get_db
+from ..i18n import gettext as _
 from ..security import safe_next
-from . import accounts
+from . import accounts, read_tokens
 
 #: How often (seconds) an active session's last-seen time is written back.
 TOUCH_EVERY = 60
@@ -72,13 +73,20 @@ class Guard:
     """Central's half of roles.enforce: sync API calls by device token, pages by account."""
 
     def identify(self, access):
-        from . import api
+        from . import api, read_api
 
         if request.blueprint == api.bp.name:
             api.check_version()
             if roles.TOKEN in access.kinds:
                 return roles.Caller(roles.TOKEN, country=api.authenticate()["country"])
             return roles.Caller(roles.ANYONE)
+        token = read_api.bearer() if request.blueprint == read_api.bp.name else None
+        if token is not None and roles.ANYONE not in access.kinds:
+            # A read token stands for its account: its current role and country, never more.
+            account = read_tokens.account_for(get_db(), token)
+            if account is not None:
+                return roles.Caller(account["role"], name=account["username"], country=account["country"])
+            raise read_api.NeedsAuth(_("This read token is wrong, revoked, or its account is disabled."))
         account = current_account()
         if account is None:
             return roles.Caller(roles.ANYONE)
@@ -86,6 +94,10 @@ class Guard:
 
     def challenge(self):
         """Not signed in (or the session just ended): the sign-in page, then back here."""
+        from . import read_api
+
+        if request.blueprint == read_api.bp.name:
+            raise read_api.NeedsAuth(_("Sign in, or send one of your read tokens as a Bearer token."))
         back = safe_next(request.full_path.rstrip("?")) if request.method == "GET" else "/"
         status = 302 if request.method == "GET" else 303
         return redirect(url_for("accounts.login", next=back, ended=g.get("session_ended")), status)
