@@ -3,7 +3,7 @@
 - ``csv`` and ``jsonl``: one kind of record per file, the import column set (less what the
   profile may not carry); spreadsheet formulas neutralised (``cells.py``);
 - ``xlsx``: one sheet per kind (issues, timeline events, meetings, action items) with real
-  dates, times, numbers and yes/no cells, written by openpyxl in write-only mode (each sheet
+  dates, times, numbers and yes/no cells, written by XlsxWriter in constant-memory mode (each sheet
   streams to a temporary file, never a whole table in memory);
 - ``geojson``: an RFC 7946 FeatureCollection of the issues that have a location, ``[lon, lat]``;
 - ``open311``: GeoReport v2, ``{"services": [...], "requests": [...]}`` (see ``open311.py``).
@@ -211,21 +211,59 @@ def _typed(convert, value):
 
 
 def write_xlsx(conn, target, *, profile="internal", country=None) -> int:
-    """Write every kind the caller may see to ``target`` (a path or a binary file); returns how many rows."""
-    from openpyxl import Workbook
+    """Write every kind the caller may see to ``target`` (a path or a binary file); returns how many rows.
 
-    book = Workbook(write_only=True)
+    XlsxWriter in constant-memory mode writes each row to disk as it comes; text is always
+    written as text (never read as a formula, a number or a link).
+    """
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(
+        target,
+        {
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_numbers": False,
+            "strings_to_urls": False,
+            "in_memory": False,
+        },
+    )
+    formats = {
+        datetime: book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"}),
+        date: book.add_format({"num_format": "yyyy-mm-dd"}),
+    }
     count = 0
-    for kind in profiles.KINDS:
-        sheet = book.create_sheet(SHEET_NAME_BAD.sub(" ", str(profiles.TITLES[kind]))[:31])
-        columns = profiles.columns(kind, profile)
-        converters = [_converter(kind, c) for c in columns]
-        sheet.append(columns)
-        for _rowid, item in profiles.records(conn, kind, profile, country=country):
-            sheet.append([_typed(f, item[c]) for f, c in zip(converters, columns, strict=True)])
-            count += 1
-    book.save(target)
+    try:
+        for kind in profiles.KINDS:
+            sheet = book.add_worksheet(SHEET_NAME_BAD.sub(" ", str(profiles.TITLES[kind]))[:31])
+            columns = profiles.columns(kind, profile)
+            converters = [_converter(kind, c) for c in columns]
+            sheet.write_row(0, 0, columns)
+            for row, (_rowid, item) in enumerate(
+                profiles.records(conn, kind, profile, country=country), start=1
+            ):
+                for col, (convert, column) in enumerate(zip(converters, columns, strict=True)):
+                    _write_cell(sheet, row, col, _typed(convert, item[column]), formats)
+                count += 1
+    finally:
+        book.close()
     return count
+
+
+def _write_cell(sheet, row: int, col: int, value, formats) -> None:
+    if value is None:
+        return
+    kind = value.__class__
+    if kind is str:
+        sheet.write_string(row, col, value)
+    elif kind is bool:
+        sheet.write_boolean(row, col, value)
+    elif kind in (int, float, Decimal):
+        sheet.write_number(row, col, value)
+    elif kind in formats:
+        sheet.write_datetime(row, col, value, formats[kind])
+    else:
+        sheet.write_string(row, col, str(value))
 
 
 def write(conn, out, fmt: str, *, kind="issues", profile="internal", country=None) -> int:

@@ -1,7 +1,7 @@
 """Central's Export page: the records an account may see, in the format and profile it picks.
 
 The download streams: text formats piece by piece from one query per kind, XLSX through a
-temporary file that openpyxl fills sheet by sheet. Scope is the account's (``scope.current``).
+temporary file that XlsxWriter fills sheet by sheet. Scope is the account's (``scope.current``).
 """
 
 from __future__ import annotations
