@@ -8,6 +8,7 @@ committed as it goes, so a sync cut at any point resumes where it stopped.
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -129,6 +130,29 @@ def _raise_for(response: httpx.Response) -> None:
     error.code = code
     error.status = response.status_code
     raise error
+
+
+#: Headers of a push body already encoded by :func:`_prepare_batch`.
+GZIP_JSON = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
+
+
+def _prepare_batch(conn, device: str, after: int, batch: int) -> tuple[list, list[dict], bytes]:
+    """The next ``batch`` ops of journal ``device`` after ``after``: rows, wire ops, gzip body."""
+    rows = conn.execute(
+        f"SELECT {OP_COLUMNS} FROM sync_ops WHERE device_id = ? AND dseq > ? ORDER BY dseq LIMIT ?",
+        (device, after, batch),
+    ).fetchall()
+    ops = journal.outgoing(conn, [protocol.wire_op(op_from_row(r)) for r in rows])
+    return rows, ops, protocol.gzip_bytes(protocol.encode({"device_id": device, "ops": ops}))
+
+
+def _prepare_on_own_connection(path: str, device: str, after: int, batch: int):
+    """:func:`_prepare_batch` in a helper thread, reading through a connection of its own."""
+    conn = sqlite3.connect(path, timeout=30)
+    try:
+        return _prepare_batch(conn, device, after, batch)
+    finally:
+        conn.close()
 
 
 def _resize(size: int, count: int, elapsed: float, top: int) -> int:
@@ -320,41 +344,54 @@ class Client:
         self.call("POST", "/replicas", body={"replica_id": replica})
 
     def _push_ops(self, device: str, pushed: int, batch: int, current: bool) -> int:
+        """Send the ops of journal ``device`` after ``pushed``, batch by batch, until all are acked.
+
+        The next batch is read and encoded (in a helper thread, on a connection of its own)
+        while central applies this one; it is used only if central acknowledged exactly this
+        batch, so a refusal, a gap or a cut simply reads again from what was acknowledged.
+        """
         stalled = 0
         sent = 0
-        while True:
-            rows = self.conn.execute(
-                f"SELECT {OP_COLUMNS} FROM sync_ops WHERE device_id = ? AND dseq > ? ORDER BY dseq LIMIT ?",
-                (device, pushed, batch),
-            ).fetchall()
-            if not rows:
-                break
-            ops = journal.outgoing(self.conn, [protocol.wire_op(op_from_row(r)) for r in rows])
-            started = time.monotonic()
-            try:
-                answer = self.call("POST", "/push", body={"device_id": device, "ops": ops}, retries=1)
-            except Unreachable:
-                batch = self._cut(batch)
-                continue
-            self.cuts = 0
-            batch = _resize(batch, len(rows), time.monotonic() - started, self.max_batch)
-            placeholders = {op["dseq"] for op in ops if journal.is_placeholder(op)}
-            results = [r for r in answer.get("results") or [] if isinstance(r, dict)]
-            self._record_refusals(device, rows, [r for r in results if r.get("dseq") not in placeholders])
-            acked = int(answer["acked"])
-            if acked <= pushed:
-                stalled += 1
-                if stalled > 2:
-                    raise SyncError("the server holds back this device's changes (a gap in the sequence)")
-                continue
-            stalled = 0
-            sent += acked - pushed
-            pushed = acked
-            with journal.transaction(self.conn):
-                journal.set_replica_value(
-                    self.conn, "pushed_dseq" if current else f"pushed_dseq:{device}", str(pushed)
-                )
-            self.progress("push", sent=sent)
+        path = self.conn.execute("PRAGMA database_list").fetchone()[2]
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fieldkit-push") as preparer:
+            ahead = None
+            while True:
+                if ahead is not None and ahead[0] == pushed:
+                    rows, ops, content = ahead[1].result()
+                else:
+                    rows, ops, content = _prepare_batch(self.conn, device, pushed, batch)
+                ahead = None
+                if not rows:
+                    break
+                if path and len(rows) == batch:
+                    after = rows[-1][1]
+                    ahead = (after, preparer.submit(_prepare_on_own_connection, path, device, after, batch))
+                started = time.monotonic()
+                try:
+                    answer = self.call("POST", "/push", content=content, headers=GZIP_JSON, retries=1)
+                except Unreachable:
+                    ahead = None
+                    batch = self._cut(batch)
+                    continue
+                self.cuts = 0
+                batch = _resize(batch, len(rows), time.monotonic() - started, self.max_batch)
+                placeholders = {op["dseq"] for op in ops if journal.is_placeholder(op)}
+                results = [r for r in answer.get("results") or [] if isinstance(r, dict)]
+                self._record_refusals(device, rows, [r for r in results if r.get("dseq") not in placeholders])
+                acked = int(answer["acked"])
+                if acked <= pushed:
+                    stalled += 1
+                    if stalled > 2:
+                        raise SyncError("the server holds back this device's changes (a gap in the sequence)")
+                    continue
+                stalled = 0
+                sent += acked - pushed
+                pushed = acked
+                with journal.transaction(self.conn):
+                    journal.set_replica_value(
+                        self.conn, "pushed_dseq" if current else f"pushed_dseq:{device}", str(pushed)
+                    )
+                self.progress("push", sent=sent)
         return sent
 
     def _record_refusals(self, device: str, rows, results: list) -> None:
