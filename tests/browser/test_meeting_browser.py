@@ -178,6 +178,16 @@ def wait_for_draft(page) -> None:
     page.locator("#draft-status", has_text="Draft kept at").wait_for(timeout=10_000)
 
 
+def wait_until_htmx_wired(page, selector: str) -> None:
+    """After a boosted link, the URL changes before htmx has wired the new page's triggers:
+    typing in between would send no autosave. Wait until htmx has processed the element."""
+    page.wait_for_function(
+        "s => { const el = document.querySelector(s);"
+        " return !!(el && el['htmx-internal-data'] && el['htmx-internal-data'].initHash); }",
+        arg=selector,
+    )
+
+
 def test_killed_server_mid_meeting_loses_at_most_a_few_seconds_of_notes(
     start_live_server, open_page, tmp_path
 ):
@@ -228,6 +238,7 @@ def test_killed_server_while_editing_notes_of_a_saved_meeting_keeps_the_draft(
     meeting_path = page.url.split(server.base, 1)[1]
     page.get_by_role("link", name="Write or edit the notes").click()
     page.wait_for_url(re.compile(r"/edit$"))
+    wait_until_htmx_wired(page, "#draft-status")
     page.get_by_label("Decisions", exact=True).fill("Publish the clinic budget on the notice board.")
     page.get_by_label("Decisions", exact=True).press("End")
     wait_for_draft(page)
