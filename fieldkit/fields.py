@@ -28,7 +28,7 @@ from . import validation as v
 from .i18n import country_name, format_date, format_datetime, format_number, formatting_locale
 from .i18n import gettext as _
 from .records import SCHEMA, choice_labels
-from .validation import coordinate_text  # noqa: E402
+from .validation import coordinate_text
 
 #: Fields a record's own form never asks for: set by the app, the journal or another form.
 SYSTEM_FIELDS = ("created_at", "org", "deleted", "ref", "recorded_by", "anonymous", "consent")
@@ -193,11 +193,6 @@ def parse_all(
 # --- showing a value in a form ------------------------------------------------------------
 
 
-def plain_decimal(value) -> str:
-    """A float as digits with a point and no exponent (0.000056, never 5.6e-05)."""
-    return coordinate_text(value)
-
-
 def locale_amount(value: str) -> str:
     """An exact amount in the user's number format, keeping its decimals (2 500 000,50 in French)."""
     amount = Decimal(str(value))
@@ -214,7 +209,7 @@ def form_value(declared: Field, value) -> str:
         return ""
     try:
         if declared.type == "decimal" and isinstance(value, (int, float)) and not isinstance(value, bool):
-            return plain_decimal(value)
+            return coordinate_text(value)  # 0.000056, never 5.6e-05
         if declared.type == "amount" and value != "":
             return locale_amount(value)
         if declared.type == "list":
@@ -273,7 +268,7 @@ def _shown(declared: Field, value) -> str:
     if kind == "integer" and isinstance(value, int) and not isinstance(value, bool):
         return format_number(value)
     if kind == "decimal" and isinstance(value, (int, float)) and not isinstance(value, bool):
-        return plain_decimal(value)
+        return coordinate_text(value)  # 0.000056, never 5.6e-05
     if kind == "amount":
         return locale_amount(value)
     if kind == "boolean":

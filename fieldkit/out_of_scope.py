@@ -18,13 +18,11 @@ One write path, shared by the Sync page and any command: the caller holds no tra
 from __future__ import annotations
 
 from sync import journal
+from sync.checks import UNASSIGNED_ORGS
 from sync.schema import RecordType
 
 from .db import transaction
 from .records import SCHEMA
-
-#: Orgs a record may have before enrolment; central gives them the device's org.
-UNASSIGNED_ORGS = ("", "local")
 
 
 def _top_level() -> list[RecordType]:

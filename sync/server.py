@@ -66,8 +66,6 @@ CENTRAL_TRIGGERS = (
     END""",
 )
 
-#: Orgs a device may create rows for before it was enrolled; they join the device's org.
-UNASSIGNED_ORGS = checks.UNASSIGNED_ORGS
 
 #: An observed time further than this from central's clock is implausible.
 PLAUSIBLE_MS = 24 * 3600 * 1000
