@@ -3,8 +3,9 @@
 // them only hides and shows, so nothing typed (or a chosen photo) is ever lost, and Save sends
 // everything. Without this file the same form shows every part and one Save.
 //
-// - Next checks only the part on screen; Save is there on every step, so what does not apply
-//   can be skipped. Enter in a one-line field goes to the next part instead of saving early.
+// - Next checks only the part on screen (unless the form is noValidate); Save is there on every
+//   step, so what does not apply can be skipped. Enter in a one-line field goes to the next part
+//   instead of saving early.
 // - A part with data-applies-when="kind" data-applies-value="reflection" is skipped unless that
 //   field has that value, or the part already holds something typed.
 // - After the server sends the form back with messages, the part holding the first one opens
