@@ -81,7 +81,7 @@ def new():
             "status": "reported",
             "observed_on": date.today().isoformat(),
             "visibility": "programme",
-            "language": current_app.config.get("DEFAULT_LANGUAGE", "en"),
+            "language": fields.text_language(),
         }
         return render_template("issues/form.html", issue=issue, errors={}, reporter=None)
     conn = get_db()

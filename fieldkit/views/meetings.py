@@ -121,7 +121,7 @@ def new():
                 "kind": "community",
                 "held_on": date.today().isoformat(),
                 "country": scope.current() or current_app.config["COUNTRY"],
-                "language": current_app.config.get("DEFAULT_LANGUAGE", "en"),
+                "language": fields.text_language(),
             }
         # A facilitator back after a crash may press "Record a meeting" again: offer what was kept.
         others = [
