@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
+from functools import lru_cache
 
 from .records import PLACE_LEVELS
 
@@ -20,6 +21,7 @@ from .records import PLACE_LEVELS
 LEVELS = ("region", "district", "ward", "community", "facility")
 
 
+@lru_cache(maxsize=200_000)  # a country's names are folded at every keystroke of a place field
 def fold(name: str) -> str:
     """The form of a name that comparisons use: no case, no accents on Latin letters, no punctuation."""
     kept = []

@@ -40,51 +40,73 @@ def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _as_place(row) -> dict:
-    place = dict(row)
+def _names(text: str | None) -> list[str]:
+    """The other names of a place, from their stored JSON list."""
+    if not text or text == "[]":
+        return []
     try:
-        names = json.loads(place.get("other_names") or "[]")
+        names = json.loads(text)
     except ValueError:
-        names = []
-    place["other_names"] = [n for n in names if isinstance(n, str)] if isinstance(names, list) else []
-    return place
+        return []
+    return [n for n in names if isinstance(n, str)] if isinstance(names, list) else []
 
 
-def _rows(conn, country: str, level: str | None, *, under: str | None = None):
-    """Live places of ``country`` at ``level``: all, or those anywhere below the place ``under``."""
+def _as_place(row) -> dict:
+    return {
+        "id": row[0],
+        "name": row[1],
+        "kind": row[2],
+        "parent_id": row[3],
+        "other_names": _names(row[4]),
+        "deleted": row[5],
+    }
+
+
+#: Rows as _rows reads them: plain tuples in this order (thousands are read at each keystroke).
+COLUMNS = "p.id, p.name, p.kind, p.parent_id, p.other_names, p.deleted"
+
+
+def _rows(conn, country: str, level: str | None, *, under: str | None = None, name: str | None = None):
+    """Live places of ``country`` at ``level``: all, or those anywhere below the place ``under``;
+    only those named exactly ``name`` if given."""
     kinds = kinds_of(level)
-    marks = ", ".join("?" * len(kinds))
-    columns = "p.id, p.name, p.kind, p.parent_id, p.other_names"
+    params = {"under": under, "country": country, "name": name, **{f"k{i}": k for i, k in enumerate(kinds)}}
+    where = (
+        f"p.country = :country AND p.deleted = 0 AND p.kind IN ({', '.join(f':k{i}' for i in range(len(kinds)))})"
+        + (" AND p.name = :name" if name is not None else "")
+    )
     if under is not None:
-        return conn.execute(
-            f"""
+        sql = f"""
             WITH RECURSIVE below (id) AS (
                 SELECT id FROM places WHERE parent_id = :under AND deleted = 0
                 UNION SELECT p.id FROM places p JOIN below b ON p.parent_id = b.id WHERE p.deleted = 0
             )
-            SELECT {columns} FROM places p JOIN below b ON b.id = p.id
-            WHERE p.country = :country AND p.kind IN ({", ".join(f":k{i}" for i in range(len(kinds)))})
-            """,
-            {"under": under, "country": country, **{f"k{i}": k for i, k in enumerate(kinds)}},
-        ).fetchall()
-    return conn.execute(
-        f"SELECT {columns} FROM places p WHERE p.country = ? AND p.deleted = 0 AND p.kind IN ({marks})",
-        (country, *kinds),
-    ).fetchall()
+            SELECT {COLUMNS} FROM places p JOIN below b ON b.id = p.id WHERE {where}
+            """
+    else:
+        sql = f"SELECT {COLUMNS} FROM places p WHERE {where}"
+    previous, conn.row_factory = conn.row_factory, None
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.row_factory = previous
 
 
-def _matches(place: dict, folded: str) -> bool:
-    return fold(place["name"]) == folded or any(fold(n) == folded for n in place["other_names"])
+def _matches(row, folded: str) -> bool:
+    return fold(row[1]) == folded or any(fold(n) == folded for n in _names(row[4]))
 
 
 def find(conn, country: str, level: str | None, name: str, *, under: str | None = None) -> dict | None:
     """The place of ``country`` at ``level`` (anywhere below ``under`` if given) whose name or other
     name folds like ``name``; where two fold alike, the one spelt as typed, else the lowest id."""
+    exact = _rows(conn, country, level, under=under, name=name)
+    if exact:
+        return _as_place(min(exact))
     folded = fold(name)
     if not folded:
         return None
-    found = [p for p in map(_as_place, _rows(conn, country, level, under=under)) if _matches(p, folded)]
-    return min(found, key=lambda p: (p["name"] != name, p["id"])) if found else None
+    found = [r for r in _rows(conn, country, level, under=under) if _matches(r, folded)]
+    return _as_place(min(found)) if found else None
 
 
 def add(
@@ -102,7 +124,7 @@ def add(
     A place already here gains the other names it lacked. Must run inside a transaction.
     """
     row_id = place_id(country, level_of(kind), parent, name)
-    row = conn.execute("SELECT * FROM places WHERE id = ?", (row_id,)).fetchone()
+    row = conn.execute(f"SELECT {COLUMNS} FROM places p WHERE p.id = ?", (row_id,)).fetchone()
     names = sorted({n for n in other_names if fold(n) and fold(n) != fold(name)})
     if row is None:
         values = {
@@ -177,14 +199,15 @@ def learn_existing(conn, *, author: str = "") -> int:
     return added
 
 
-def _option(place: dict, typed: str) -> dict:
+def _option(row, typed: str) -> dict:
     """A place as an option: its name, and the spelling that matched what was typed when that is not in the name."""
-    label = place["name"]
-    if typed and typed.casefold() not in place["name"].casefold():
+    name = row[1]
+    label = name
+    if typed and typed.casefold() not in name.casefold():
         wanted = fold(typed)
-        variant = next((n for n in place["other_names"] if wanted in fold(n)), fold(place["name"]))
-        label = f"{place['name']} ({variant})"
-    return {"value": place["name"], "label": label}
+        variant = next((n for n in _names(row[4]) if wanted in fold(n)), fold(name))
+        label = f"{name} ({variant})"
+    return {"value": name, "label": label}
 
 
 def options(conn, table: str, country: str | None, chosen: dict, *, typing: str | None = None) -> dict:
@@ -197,19 +220,14 @@ def options(conn, table: str, country: str | None, chosen: dict, *, typing: str 
     for field, level in fields_of(table).items():
         typed = (chosen.get(field) or "").strip() if field == typing else ""
         wanted = fold(typed)
-        places = [_as_place(r) for r in _rows(conn, country, level, under=under)]
+        rows = _rows(conn, country, level, under=under)
         if wanted:
-            places = [
-                p
-                for p in places
-                if wanted in fold(p["name"]) or any(wanted in fold(n) for n in p["other_names"])
-            ]
-        seen, listed = set(), []
-        for place in sorted(places, key=lambda p: (fold(p["name"]), p["name"])):
-            if place["name"] not in seen:
-                seen.add(place["name"])
-                listed.append(_option(place, typed))
-        found[field] = listed[:MAX_OPTIONS]
+            rows = [r for r in rows if wanted in fold(r[1]) or any(wanted in fold(n) for n in _names(r[4]))]
+        by_name = {}
+        for row in rows:
+            by_name.setdefault(row[1], row)
+        listed = sorted(by_name, key=lambda n: (fold(n), n))[:MAX_OPTIONS]
+        found[field] = [_option(by_name[name], typed) for name in listed]
         value = (chosen.get(field) or "").strip()
         if level is not None and value:
             known = find(conn, country, level, value, under=under)
