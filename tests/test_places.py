@@ -7,10 +7,13 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from fieldkit import places_import
 from fieldkit.db import transaction
 from fieldkit.migrations import migrate
+from fieldkit.place_names import fold, place_id
 from fieldkit.queries import places
 
 from .conftest import issue_form
@@ -183,3 +186,29 @@ def test_two_spellings_of_one_new_place_make_one_row(db):
         first, _ = places.add(db, "KE", "region", "Nyanza")
         second, added = places.add(db, "KE", "region", "NYANZA ")
     assert first == second and not added
+
+
+@given(st.text(max_size=40))
+def test_folding_is_idempotent_and_ignores_case_and_latin_accents(name):
+    folded = fold(name)
+    assert fold(folded) == folded
+    assert fold(name.upper()) == fold(name.lower()) or not name.isascii()
+    assert place_id("KE", "community", None, name) == place_id("KE", "community", None, folded)
+
+
+def test_folding_keeps_the_marks_of_other_scripts():
+    assert fold("Kédougou") == fold("KEDOUGOU") == "kedougou"
+    assert fold("कोटा") != fold("कटा")  # a Devanagari vowel sign is part of the word
+
+
+def test_a_ward_narrows_the_communities_below_it(client, db, tmp_path):
+    import_text(
+        db,
+        tmp_path,
+        "region,district,ward,community\nKisumu,Kisumu East,Kolwa East,Nyalunya\nKisumu,Kisumu East,Kolwa Central,Kanyakwar\n",
+    )
+    page = client.get("/places/options?country=KE&district=Kisumu+East&ward=Kolwa+East").get_data(
+        as_text=True
+    )
+    assert options(page, "ward") == ["Kolwa Central", "Kolwa East"]
+    assert options(page, "community") == ["Nyalunya"]
