@@ -110,3 +110,119 @@ def unwrapped(text: str) -> str:
     while previous != text:
         previous, text = text, WRAPPED.sub(" ", text)
     return text
+
+
+# Walking every page: records to show, the URLs of every GET page, signed in as who may see them.
+
+#: What the walk types into forms: the only words a page may show outside the catalog (with names
+#: that are data: endonyms, CLDR names, the brand).
+DATA = {
+    "title": "Kolwa borehole",
+    "description": "Pump handle snapped",
+    "district": "Kisumu",
+    "community": "Kolwa",
+    "facility": "Nyamasaria",
+    "responsible_official": "Otieno",
+    "budget_code": "WSB",
+    "tags": "pump",
+}
+MEETING_DATA = {
+    "title": DATA["title"],
+    "place": DATA["community"],
+    "facilitator": DATA["responsible_official"],
+    "officials": DATA["responsible_official"],
+    "agenda": DATA["title"],
+    "notes": DATA["description"],
+    "decisions": DATA["description"],
+}
+ACTION_DATA = {"what": DATA["description"], "owner_name": DATA["responsible_official"]}
+#: Names the walk's data carries besides DATA: the dispute's authors and central's accounts.
+DATA_NAMES = ("Wanjiru Achieng", "Otieno Odhiambo", "akosua", "kofi", "ama", "kolwa-youth")
+
+#: Endpoints that are not pages (files, JSON, downloads, a QR image).
+NOT_PAGES = {"static", "blobs.original", "blobs.display", "hub.qr_svg", "exports.download"}
+NOT_PAGE_PREFIXES = ("/api/",)
+
+ADMIN_PASSWORD = "a long password for the walk"
+
+
+def seed_records(app, client) -> dict:
+    """An issue with a timeline note, a meeting with an action item, and a dispute on the issue's
+    status (made by the sync merge, as the demo does); returns the URL variables for their pages."""
+    from fieldkit import demo
+    from fieldkit.db import connect
+    from tests.conftest import create_issue
+    from tests.test_meetings import action_form, meeting_form
+
+    issue_id = create_issue(client, **DATA, budget_allocated="1500000", budget_currency="KES")
+    noted = client.submit(
+        f"/issues/{issue_id}/events",
+        {"kind": "note", "occurred_on": "2026-03-02", "note": DATA["description"]},
+    )
+    assert noted.status_code in (200, 303), noted.status_code
+    created = client.submit("/meetings/new", meeting_form(**MEETING_DATA))
+    assert created.status_code == 303, created.get_data(as_text=True)[:500]
+    meeting_id = created.headers["Location"].rsplit("/", 1)[1]
+    client.submit(f"/meetings/{meeting_id}/actions", action_form(**ACTION_DATA, issue_id=issue_id))
+    disputed = create_issue(client, **DATA)
+    conn = connect(app.config["DATABASE"])
+    try:
+        demo._dispute(conn, disputed)
+    finally:
+        conn.close()
+    return {"issue_id": issue_id, "meeting_id": meeting_id}
+
+
+def sign_in_admin(app, client) -> None:
+    """An all-countries admin account at central, signed in on ``client``."""
+    from fieldkit.central import accounts
+    from fieldkit.db import connect
+
+    conn = connect(app.config["DATABASE"])
+    try:
+        accounts.add_user(conn, "akosua", ADMIN_PASSWORD, country="*")
+    finally:
+        conn.close()
+    from tests.conftest import CSRF
+
+    token = CSRF.search(client.get("/central/login").get_data(as_text=True)).group(1)
+    form = {"username": "akosua", "password": ADMIN_PASSWORD, "csrf_token": token}
+    response = client.post("/central/login", data=form)
+    assert response.status_code == 303, response.get_data(as_text=True)[:500]
+
+
+def seed_central(app, client) -> dict:
+    """Central's own pages with something on them: an enrolment code, an enrolled device, a second
+    account, a read token; then the records of :func:`seed_records`."""
+    from fieldkit.central import accounts
+    from fieldkit.central import queries as central_queries
+    from fieldkit.db import connect
+
+    conn = connect(app.config["DATABASE"])
+    try:
+        accounts.add_user(conn, "kofi", ADMIN_PASSWORD, country="KE", role="viewer")
+        central_queries.create_code(conn, "kolwa-youth", "KE")
+        code = central_queries.create_code(conn, "kolwa-youth", "KE")
+        central_queries.redeem_code(conn, code, "0190walkdevice", "A" * 43, "test")
+    finally:
+        conn.close()
+    ids = seed_records(app, client)
+    client.submit("/central/codes", {"org": "kolwa-youth", "country": "KE", "hours": "72"})
+    client.submit(
+        "/central/users", {"username": "ama", "password": ADMIN_PASSWORD, "role": "member", "country": "KE"}
+    )
+    return ids
+
+
+def page_urls(app, ids: dict) -> list[str]:
+    """Every GET page of ``app`` (from its URL map), with the walk's record ids filled in."""
+    from flask import url_for
+
+    urls = []
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.endpoint in NOT_PAGES or rule.rule.startswith(NOT_PAGE_PREFIXES):
+            continue
+        assert set(rule.arguments) <= set(ids), f"the walk has no data for {rule.rule}"
+        with app.test_request_context():
+            urls.append(url_for(rule.endpoint, **{k: ids[k] for k in rule.arguments}))
+    return sorted(set(urls))
