@@ -137,7 +137,7 @@ MEETING_DATA = {
 }
 ACTION_DATA = {"what": DATA["description"], "owner_name": DATA["responsible_official"]}
 #: Names the walk's data carries besides DATA: the dispute's authors and central's accounts.
-DATA_NAMES = ("Wanjiru Achieng", "Otieno Odhiambo", "akosua", "kofi", "ama", "kolwa-youth")
+DATA_NAMES = ("Wanjiru Achieng", "Otieno Odhiambo", "Amina", "akosua", "kofi", "ama", "kolwa-youth")
 
 #: Endpoints that are not pages (files, JSON, downloads, a QR image).
 NOT_PAGES = {"static", "blobs.original", "blobs.display", "hub.qr_svg", "exports.download"}
@@ -226,3 +226,27 @@ def page_urls(app, ids: dict) -> list[str]:
         with app.test_request_context():
             urls.append(url_for(rule.endpoint, **{k: ids[k] for k in rule.arguments}))
     return sorted(set(urls))
+
+
+def phone_pages(app, urls: list[str], lang: str) -> dict[str, str]:
+    """What a phone on the hub sees in ``lang``: the hub-off page, the join page (and its refusal of a
+    wrong PIN), then every URL once joined (pages a phone may not use show why, in a 403 page)."""
+    from fieldkit import hub
+    from tests.test_hub import Phone
+
+    phone = Phone(app)
+    pages = {"phone: hub off": phone.get(f"/?lang={lang}").get_data(as_text=True)}
+    state = hub.of(app)
+    state.serve_on("127.0.0.2", 8080)
+    pages["phone: join"] = phone.get("/hub/join").get_data(as_text=True)
+    wrong = "1" * 6 if state.pin != "1" * 6 else "2" * 6
+    refused = phone.post(
+        "/hub/join", {"csrf_token": phone.csrf(), "pin": wrong, "name": "Amina", "next": "/"}
+    )
+    pages["phone: wrong PIN"] = refused.get_data(as_text=True)
+    assert phone.join(state.pin).status_code == 303
+    for url in urls:
+        response = phone.get(url)
+        if response.mimetype == "text/html" and response.status_code < 300 or response.status_code >= 400:
+            pages[f"phone: {url}"] = response.get_data(as_text=True)
+    return pages

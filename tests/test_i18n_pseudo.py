@@ -18,6 +18,7 @@ from tests.i18n_helpers import (
     DATA_NAMES,
     MEETING_DATA,
     page_urls,
+    phone_pages,
     seed_central,
     seed_records,
     sign_in_admin,
@@ -117,7 +118,12 @@ def test_every_device_page_is_translated_no_english_leaks(translations, tmp_path
     found = leaks(invalid.get_data(as_text=True), allowed)
     if found:
         problems["POST /issues/new (invalid)"] = found[:5]
-    assert checked >= 15
+    for label, page in phone_pages(app, urls, "fr").items():
+        checked += 1
+        found = leaks(page, allowed)
+        if found:
+            problems[label] = found[:5]
+    assert checked >= 30
     assert "⟦Issues⟧" in client.get("/").get_data(as_text=True)  # the pseudo-locale is really in use
     assert "Wanjiru" in client.get("/sync/conflicts").get_data(as_text=True)  # the dispute is on the page
     assert not problems, report(problems)

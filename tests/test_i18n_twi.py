@@ -22,6 +22,7 @@ from fieldkit.resources import TRANSLATIONS_DIR
 from tests.conftest import FormClient
 from tests.i18n_helpers import (
     page_urls,
+    phone_pages,
     seed_central,
     seed_records,
     sign_in_admin,
@@ -150,8 +151,17 @@ def test_every_device_page_in_twi_has_no_english_from_the_catalog(tmp_path, engl
     ids = seed_records(app, client)
     urls = page_urls(app, ids) + ["/issues/?q=nothing-matches", "/no-such-page"]
     assert "/sync/" in urls and "/sync/conflicts" in urls
-    untranslated, missing = walk_in_twi(client, urls, english, catalog())
+    entries = catalog()
+    untranslated, missing = walk_in_twi(client, urls, english, entries)
     assert 'lang="ak"' in client.get("/").get_data(as_text=True)
+    english.clear()
+    pages = phone_pages(app, urls, "ak")
+    assert all('lang="ak"' in page for page in pages.values())
+    seen = "\n".join(html.unescape(t) for page in pages.values() for t in visible_text(page))
+    for context, msgid, text in english:
+        if english_words(text) and shown(text, seen):
+            target = untranslated if (context, msgid) in entries else missing
+            target.setdefault("a phone on the hub", set()).add(msgid)
     check(untranslated, missing)
 
 
