@@ -250,3 +250,46 @@ def phone_pages(app, urls: list[str], lang: str) -> dict[str, str]:
         if response.mimetype == "text/html" and response.status_code < 300 or response.status_code >= 400:
             pages[f"phone: {url}"] = response.get_data(as_text=True)
     return pages
+
+
+def sync_page_states(tmp_path, make_app) -> dict[str, str]:
+    """The device's Sync page in each state: enrolment refused (central failing, a wrong code),
+    enrolled with records outside its scope, after a sync central partly refused, and after a sync
+    central answered with an error. ``make_app(transport)`` gives (app, client) syncing through it."""
+    import httpx
+
+    from fieldkit import create_app
+    from fieldkit.central import queries as central_queries
+    from fieldkit.db import connect
+    from tests.conftest import create_issue
+
+    central = create_app({"DATA_DIR": tmp_path / "central", "TESTING": True, "ROLE": "central"})
+    reachable = {"yes": False}
+
+    def transport(request):
+        if not reachable["yes"]:
+            return httpx.Response(500, json={"title": "down"})  # not retried, unlike a 503
+        return httpx.WSGITransport(app=central).handle_request(request)
+
+    app, client = make_app(httpx.MockTransport(transport))
+    seed_records(app, client)
+    kept = create_issue(client, **DATA)
+    url = "http://central.example"
+    pages = {"enrolment, central failing": client.submit("/sync/enroll", {"url": url, "code": "x"})}
+    reachable["yes"] = True
+    pages["wrong code"] = client.submit("/sync/enroll", {"url": url, "code": "no-such-code"})
+    hub = connect(central.config["DATABASE"])
+    code = central_queries.create_code(hub, "kolwa-youth", "GH")
+    hub.close()
+    enrolled = client.submit("/sync/enroll", {"url": url, "code": code})
+    assert enrolled.status_code == 303, enrolled.get_data(as_text=True)[:2000]
+    pages["enrolled, records outside"] = client.get("/sync/")
+    client.submit("/sync/scope/keep", {"tbl": "issues", "row_id": kept})
+    client.submit("/sync/run")
+    pages["synced with refusals"] = client.get("/sync/")
+    reachable["yes"] = False
+    client.submit("/sync/run")
+    pages["sync, central failing"] = client.get("/sync/")
+    for label, response in pages.items():
+        assert response.mimetype == "text/html", label
+    return {label: response.get_data(as_text=True) for label, response in pages.items()}

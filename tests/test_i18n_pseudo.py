@@ -22,6 +22,7 @@ from tests.i18n_helpers import (
     seed_central,
     seed_records,
     sign_in_admin,
+    sync_page_states,
     unwrapped,
     visible_text,
     write_pseudo_catalog,
@@ -154,3 +155,15 @@ def test_leak_detector_sees_an_unwrapped_string():
         "'Save' in 'Save'",
     ]
     assert leaks("<p>⟦Status changed to ⟦Reported⟧⟧</p><script>var x = 'English';</script>", set()) == []
+
+
+def test_the_sync_page_through_enrolment_refusals_and_failures_is_translated(translations, tmp_path):
+    pages = sync_page_states(tmp_path, lambda transport: pseudo_app(tmp_path, SYNC_TRANSPORT=transport))
+    allowed = allowed_words()
+    problems = {}
+    for label, page in pages.items():
+        found = leaks(page, allowed)
+        if found:
+            problems[label] = found[:5]
+    assert "⟦" in pages["synced with refusals"]
+    assert not problems, report(problems)

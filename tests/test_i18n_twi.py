@@ -26,6 +26,7 @@ from tests.i18n_helpers import (
     seed_central,
     seed_records,
     sign_in_admin,
+    sync_page_states,
     visible_text,
     write_catalog,
 )
@@ -162,6 +163,21 @@ def test_every_device_page_in_twi_has_no_english_from_the_catalog(tmp_path, engl
         if english_words(text) and shown(text, seen):
             target = untranslated if (context, msgid) in entries else missing
             target.setdefault("a phone on the hub", set()).add(msgid)
+    check(untranslated, missing)
+
+
+def test_the_sync_page_in_twi_through_enrolment_refusals_and_failures_has_no_english(tmp_path, english):
+    found = []
+    pages = sync_page_states(tmp_path, lambda transport: twi_app(tmp_path, SYNC_TRANSPORT=transport))
+    found = list(english)
+    entries = catalog()
+    seen = "\n".join(html.unescape(t) for page in pages.values() for t in visible_text(page))
+    untranslated, missing = {}, {}
+    for context, msgid, text in found:
+        if english_words(text) and shown(text, seen):
+            target = untranslated if (context, msgid) in entries else missing
+            target.setdefault("the Sync page", set()).add(msgid)
+    assert all('lang="ak"' in page for page in pages.values())
     check(untranslated, missing)
 
 
