@@ -35,8 +35,10 @@ def write_catalog(directory: Path, code: str, entries: dict, plural_forms: str |
 
 
 def wrap(text: str) -> str:
-    """Pseudo-translate: ⟦…⟧ around the text, placeholders kept as they are."""
-    return f"⟦{text}⟧"
+    """Pseudo-translate: ⟦…⟧ around each stretch of text between placeholders, which stay outside,
+    so that a value filled in (an error's reason, a label) must be translated or data itself."""
+    parts = re.split(r"(%\(\w+\)[sdifr])", text)
+    return "".join(part if PLACEHOLDER.fullmatch(part) else (f"⟦{part}⟧" if part else "") for part in parts)
 
 
 def write_pseudo_catalog(directory: Path, code: str = "fr") -> int:

@@ -49,12 +49,15 @@ def allowed_words() -> set[str]:
     return {w.lower() for w in words}
 
 
+UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
+
+
 def leaks(html: str, allowed: set[str]) -> list[str]:
     found = []
     for text in visible_text(html):
         if re.fullmatch(r"\S*[/\\]\S*", text.strip()):
             continue  # a file path or address: data, not a sentence
-        rest = unwrapped(text)
+        rest = UUID.sub(" ", unwrapped(text))  # record ids: data, even where a part has no digit
         for word in re.findall(r"[^\W_]+", rest):
             if any(c.isdigit() for c in word):
                 continue  # codes and ids (KE-4F2A-0042, a device id)
