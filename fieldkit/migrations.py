@@ -542,3 +542,27 @@ def m11_read_tokens(conn):
         CREATE INDEX central_read_tokens_user ON central_read_tokens (username);
         """,
     )
+
+
+@migration
+def m23_places(conn):
+    """Places to pick (issue 12): regions, districts, wards, communities and facilities per country,
+    synced to every device of the country; filled at once from the issues and meetings already
+    recorded (journaled, so they reach the others)."""
+    run_script(
+        conn,
+        f"""
+        CREATE TABLE places (
+            {SYNCED_COLUMNS},
+            name TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            parent_id TEXT,
+            other_names TEXT NOT NULL DEFAULT '[]'
+        );
+        CREATE INDEX places_country_kind ON places (country, kind);
+        CREATE INDEX places_parent ON places (parent_id);
+        """,
+    )
+    from .queries import places
+
+    places.learn_existing(conn)
