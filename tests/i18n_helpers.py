@@ -12,6 +12,7 @@ from babel.messages.pofile import write_po
 from fieldkit import catalogs
 
 PLACEHOLDER = re.compile(r"%\(\w+\)[sdifr]|%%")
+NAMED = re.compile(r"%\(\w+\)[sdifr]|\{\w+\}")
 
 
 def write_catalog(directory: Path, code: str, entries: dict, plural_forms: str | None = None) -> Path:
@@ -37,8 +38,8 @@ def write_catalog(directory: Path, code: str, entries: dict, plural_forms: str |
 def wrap(text: str) -> str:
     """Pseudo-translate: ⟦…⟧ around each stretch of text between placeholders, which stay outside,
     so that a value filled in (an error's reason, a label) must be translated or data itself."""
-    parts = re.split(r"(%\(\w+\)[sdifr])", text)
-    return "".join(part if PLACEHOLDER.fullmatch(part) else (f"⟦{part}⟧" if part else "") for part in parts)
+    parts = re.split(r"(%\(\w+\)[sdifr]|\{\w+\})", text)
+    return "".join(part if NAMED.fullmatch(part) else (f"⟦{part}⟧" if part else "") for part in parts)
 
 
 def write_pseudo_catalog(directory: Path, code: str = "fr") -> int:

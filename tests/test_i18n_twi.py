@@ -157,7 +157,7 @@ def test_every_device_page_in_twi_has_no_english_from_the_catalog(tmp_path, engl
     assert 'lang="ak"' in client.get("/").get_data(as_text=True)
     english.clear()
     pages = phone_pages(app, urls, "ak")
-    assert all('lang="ak"' in page for page in pages.values())
+    assert all('lang="ak"' in page for page in pages.values() if "<html" in page)
     seen = "\n".join(html.unescape(t) for page in pages.values() for t in visible_text(page))
     for context, msgid, text in english:
         if english_words(text) and shown(text, seen):
