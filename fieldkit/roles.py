@@ -77,6 +77,9 @@ RECORDERS = (OWNER, PHONE, ADMIN, MEMBER)  # record and change records
 REVIEWERS = (OWNER, ADMIN, MEMBER)  # sync status and conflict review: never a phone
 ACCOUNTS = (ADMIN, MEMBER, VIEWER)
 TEAM = (ADMIN, MEMBER)
+#: Who may switch on "translate this page" (fieldkit.in_context.may_translate): the device's owner;
+#: at central, admins until accounts have a translator role.
+TRANSLATORS = (OWNER, ADMIN)
 
 _READ = _access(EVERY_ROLE, READERS)
 _RECORD = _access(EVERY_ROLE, RECORDERS)
@@ -93,6 +96,7 @@ ROUTES: dict[str, Access] = {
     # Every role: styles and scripts, the language picker, records to read and to change.
     "static": _OPEN,
     "home.choose_language": _OPEN,
+    "in_context.switch": _access(EVERY_ROLE, TRANSLATORS),
     "home.index": _READ,
     "search.everything": _READ,
     "blobs.original": _READ,
