@@ -136,10 +136,12 @@ def mark():
     return redirect(back, 303)
 
 
-@bp.post("/findings/<int:finding_id>/delete")
-def unmark(finding_id: int):
+@bp.post("/findings/<finding_id>/delete")
+def unmark(finding_id: str):
     """Forget a finding (the entry itself stays in the learning view)."""
-    gone = finding_queries.unmark(get_db(), finding_id, country=scope.current())
+    if not finding_id.isascii() or not finding_id.isdigit() or len(finding_id) > 18:
+        abort(404)
+    gone = finding_queries.unmark(get_db(), int(finding_id), country=scope.current())
     if gone is None:
         abort(404)
     g.audit_record = f"{gone['source']}/{gone['record_id']}"

@@ -65,7 +65,7 @@ def page_number() -> int:
 
 
 def register(app) -> None:
-    from . import blobs, home, issues, meetings, text_translations
+    from . import blobs, evidence, home, issues, meetings, text_translations
     from . import settings as settings_views
     from . import sync as sync_views
 
@@ -74,7 +74,7 @@ def register(app) -> None:
     app.jinja_env.filters["tag_list"] = tag_list
     app.jinja_env.filters["coordinate"] = coordinate_text
     fields.init_app(app)
-    for blueprint in (home.bp, issues.bp, blobs.bp, text_translations.bp):
+    for blueprint in (home.bp, issues.bp, blobs.bp, text_translations.bp, evidence.bp):
         app.register_blueprint(blueprint)
     if app.config.get("ROLE") != "central":
         settings_views.init_app(app)  # Settings page, hub PIN gate, desktop window endpoint
