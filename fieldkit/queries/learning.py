@@ -33,24 +33,27 @@ REFLECTION_FIELDS = ("what_changed", "what_learned")
 PAGE_SIZE = 20
 
 
-def _text_matches(text: str) -> tuple[str, str, list, list]:
-    """SQL for the issues and the meetings whose text (or a translation) matches the words.
-
-    A change matches by its issue's text, or by the text of a meeting where the issue was
-    discussed (its notes, what changed, what was learned); a reflection by its meeting's text.
-    """
-    issue_clause, issue_params = text_translations.issue_search(text, alias="s")
+def _meeting_words(text: str) -> tuple[str, list]:
+    """SQL for the rowids of the meetings whose text (or a translation) has the words."""
     query = text_translations.fts_query(text)
-    meeting_rowids = (
-        f"SELECT rowid FROM meetings_fts WHERE meetings_fts MATCH ? "
+    return (
+        "SELECT rowid FROM meetings_fts WHERE meetings_fts MATCH ? "
         f"UNION {text_translations.translated_rowids('meetings')}"
-    )
-    issues = (
-        f"SELECT s.id FROM issues s WHERE {issue_clause} UNION "
-        "SELECT l.issue_id FROM meeting_issues l JOIN meetings w ON w.id = l.meeting_id "
-        f"WHERE l.deleted = 0 AND w.rowid IN ({meeting_rowids})"
-    )
-    return issues, meeting_rowids, [*issue_params, query, query], [query, query]
+    ), [query, query]
+
+
+#: Below this many issues matching the words, a search starts from those issues' events.
+FEW_ISSUES = 500
+
+
+def _few_issues(conn, terms: list[str], params: list) -> bool:
+    if not any("MATCH" in term for term in terms):
+        return False
+    found = conn.execute(
+        f"SELECT COUNT(*) FROM (SELECT 1 FROM issues s WHERE {' AND '.join(terms)} LIMIT ?)",
+        [*params, FEW_ISSUES + 1],
+    ).fetchone()[0]
+    return found <= FEW_ISSUES
 
 
 def entries(
@@ -86,11 +89,14 @@ def entries(
         if filters.get("until"):
             clauses.append(f"{alias}.{day} <= ?")
             params.append(filters["until"])
+    # The issue of a change must exist (not deleted), and match the sector and the words. A
+    # change matches by its issue's words, a reflection by its meeting's: rowid lists straight
+    # from the full-text indexes, so a word found in thousands of records costs little.
+    issue_terms, issue_params = ["s.deleted = 0"], []
     sector = filters.get("sector")
-    event_issue = "SELECT 1 FROM issues x WHERE x.id = e.issue_id AND x.deleted = 0"
     if sector:
-        parts["event"][0].append(f"EXISTS ({event_issue} AND x.sector = ?)")
-        parts["event"][1].append(sector)
+        issue_terms.append("s.sector = ?")
+        issue_params.append(sector)
         parts["budget"][0].append("i.sector = ?")
         parts["budget"][1].append(sector)
         # A reflection counts for a sector through the issues it discussed.
@@ -99,19 +105,31 @@ def entries(
             "WHERE l.meeting_id = m.id AND l.deleted = 0 AND x.sector = ?)"
         )
         parts["meeting"][1].append(sector)
-    else:
-        parts["event"][0].append(f"EXISTS ({event_issue})")
     if text_translations.fts_query(filters.get("q") or ""):
-        issues, meeting_rowids, issue_params, meeting_params = _text_matches(filters["q"])
-        parts["event"][0].append(f"e.issue_id IN ({issues})")
-        parts["event"][1].extend(issue_params)
-        parts["budget"][0].append(f"i.id IN ({issues})")
-        parts["budget"][1].extend(issue_params)
+        words, words_params = text_translations.issue_search(filters["q"], alias="s")
+        issue_terms.append(words)
+        issue_params.extend(words_params)
+        words, words_params = text_translations.issue_search(filters["q"], alias="i")
+        parts["budget"][0].append(words)
+        parts["budget"][1].extend(words_params)
+        meeting_rowids, meeting_params = _meeting_words(filters["q"])
         parts["meeting"][0].append(f"m.rowid IN ({meeting_rowids})")
         parts["meeting"][1].extend(meeting_params)
+    event_index = "INDEXED BY issue_events_changes"
+    if len(issue_terms) > 1 and _few_issues(conn, issue_terms, issue_params):
+        # Words found in few issues: start from their events rather than walk every change.
+        event_index = ""
+        parts["event"][0].append(
+            f"e.issue_id IN (SELECT s.id FROM issues s WHERE {' AND '.join(issue_terms)})"
+        )
+    else:
+        parts["event"][0].append(
+            f"EXISTS (SELECT 1 FROM issues s WHERE s.id = e.issue_id AND {' AND '.join(issue_terms)})"
+        )
+    parts["event"][1].extend(issue_params)
     sql = (
         "SELECT 'event' AS source, e.id AS id, e.occurred_on AS day, e.country AS country, e.org AS org "
-        f"FROM issue_events e INDEXED BY issue_events_changes WHERE {' AND '.join(parts['event'][0])} "
+        f"FROM issue_events e {event_index} WHERE {' AND '.join(parts['event'][0])} "
         "UNION ALL "
         "SELECT 'budget', i.id, i.budget_released_on, i.country, i.org "
         f"FROM issues i INDEXED BY issues_released WHERE {' AND '.join(parts['budget'][0])} "
@@ -234,7 +252,9 @@ def context(conn, found: list[dict], *, country: str | None = None) -> list[dict
             dict(r)
             for r in conn.execute(
                 "SELECT l.outcome, m.id, m.ref, m.title, m.kind, m.held_on, m.language, m.what_changed, "
-                "m.what_learned FROM meeting_issues l JOIN meetings m ON m.id = l.meeting_id "
+                "m.what_learned FROM meeting_issues l INDEXED BY meeting_issues_issue "
+                # From the issue's few links to their meetings, never the other way round.
+                "CROSS JOIN meetings m ON m.id = l.meeting_id "
                 f"WHERE l.issue_id = ? AND l.deleted = 0 AND m.deleted = 0 AND m.held_on <= ?{scope_m} "
                 "ORDER BY m.held_on, l.created_at",
                 (issue_id, item["day"], *scope_params),

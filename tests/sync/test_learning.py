@@ -100,7 +100,8 @@ def test_entries_are_newest_first_and_paginated(central):
         ({"sector": "health"}, {"budget"}),
         ({"since": "2026-04-21", "until": "2026-04-30"}, {"meeting"}),
         ({"since": "2026-05-01"}, {"event", "budget"}),
-        ({"q": "audience"}, {"meeting", "event"}),  # words of the reflection that discussed the issue
+        ({"q": "audience"}, {"meeting"}),  # words of the reflection
+        ({"q": "borehole"}, {"event"}),  # words of the issue
         ({"q": "clinic"}, {"budget"}),
         ({"org": "another-org"}, set()),
         ({"country": "GH"}, set()),  # outside a Kenya account's scope
@@ -244,3 +245,12 @@ def test_a_budget_release_is_dated_when_it_was_recorded_and_not_by_later_edits(c
         "SELECT budget_released_on FROM issues WHERE id = ?", (ids["KE"]["hidden"],)
     ).fetchone()
     assert again[0] == day
+
+
+@pytest.mark.parametrize("few", [0, 500])
+def test_a_word_search_finds_the_same_whether_its_issues_are_few_or_many(central, monkeypatch, few):
+    _app, conn, _ids = central
+    monkeypatch.setattr(learning, "FEW_ISSUES", few)  # 0: every match counts as "many"
+    for words, expected in (("borehole", {"event"}), ("clinic", {"budget"}), ("nothing-like-it", set())):
+        found, _more = learning.entries(conn, {"q": words}, country="KE")
+        assert {e["source"] for e in found} == expected, words
