@@ -46,14 +46,22 @@ def _meeting_words(text: str) -> tuple[str, list]:
 FEW_ISSUES = 500
 
 
-def _few_issues(conn, terms: list[str], params: list) -> bool:
-    if not any("MATCH" in term for term in terms):
-        return False
+def _few_issues(conn, query: str) -> bool:
+    """Whether the words are in few issues (by the issues' own full-text index, stopping early:
+    only the way the search goes depends on it, never what it finds)."""
     found = conn.execute(
-        f"SELECT COUNT(*) FROM (SELECT 1 FROM issues s WHERE {' AND '.join(terms)} LIMIT ?)",
-        [*params, FEW_ISSUES + 1],
+        "SELECT COUNT(*) FROM (SELECT rowid FROM issues_fts WHERE issues_fts MATCH ? LIMIT ?)",
+        (query, FEW_ISSUES + 1),
     ).fetchone()[0]
     return found <= FEW_ISSUES
+
+
+def _issue_words(text: str) -> tuple[str, list]:
+    """The SELECT of the rowids of the issues whose text, translation or names have the words."""
+    clause, params = text_translations.issue_search(text, alias="w")
+    prefix = "w.rowid IN ("
+    assert clause.startswith(prefix) and clause.endswith(")")
+    return clause[len(prefix) : -1], params
 
 
 def entries(
@@ -105,20 +113,25 @@ def entries(
             "WHERE l.meeting_id = m.id AND l.deleted = 0 AND x.sector = ?)"
         )
         parts["meeting"][1].append(sector)
-    if text_translations.fts_query(filters.get("q") or ""):
-        words, words_params = text_translations.issue_search(filters["q"], alias="s")
-        issue_terms.append(words)
-        issue_params.extend(words_params)
-        words, words_params = text_translations.issue_search(filters["q"], alias="i")
-        parts["budget"][0].append(words)
-        parts["budget"][1].extend(words_params)
-        meeting_rowids, meeting_params = _meeting_words(filters["q"])
-        parts["meeting"][0].append(f"m.rowid IN ({meeting_rowids})")
-        parts["meeting"][1].extend(meeting_params)
+    query = text_translations.fts_query(filters.get("q") or "")
+    words, words_params = "", []
     event_index = "INDEXED BY issue_events_changes"
-    if len(issue_terms) > 1 and _few_issues(conn, issue_terms, issue_params):
-        # Words found in few issues: start from their events rather than walk every change.
-        event_index = ""
+    if query:
+        # Each list of matching rowids is made once (a materialised CTE), then looked up by the arms.
+        issue_rowids, issue_words_params = _issue_words(filters["q"])
+        meeting_rowids, meeting_params = _meeting_words(filters["q"])
+        words = (
+            f"WITH issue_words (rowid) AS MATERIALIZED ({issue_rowids}), "
+            f"meeting_words (rowid) AS MATERIALIZED ({meeting_rowids}) "
+        )
+        words_params = [*issue_words_params, *meeting_params]
+        issue_terms.append("s.rowid IN (SELECT rowid FROM issue_words)")
+        parts["budget"][0].append("i.rowid IN (SELECT rowid FROM issue_words)")
+        parts["meeting"][0].append("m.rowid IN (SELECT rowid FROM meeting_words)")
+        if _few_issues(conn, query):
+            # Words found in few issues: start from their events rather than walk every change.
+            event_index = ""
+    if not event_index:
         parts["event"][0].append(
             f"e.issue_id IN (SELECT s.id FROM issues s WHERE {' AND '.join(issue_terms)})"
         )
@@ -127,7 +140,7 @@ def entries(
             f"EXISTS (SELECT 1 FROM issues s WHERE s.id = e.issue_id AND {' AND '.join(issue_terms)})"
         )
     parts["event"][1].extend(issue_params)
-    sql = (
+    sql = words + (
         "SELECT 'event' AS source, e.id AS id, e.occurred_on AS day, e.country AS country, e.org AS org "
         f"FROM issue_events e {event_index} WHERE {' AND '.join(parts['event'][0])} "
         "UNION ALL "
@@ -138,7 +151,7 @@ def entries(
         f"FROM meetings m INDEXED BY meetings_reflected WHERE {' AND '.join(parts['meeting'][0])} "
         "ORDER BY day DESC LIMIT ? OFFSET ?"
     )
-    params = [*parts["event"][1], *parts["budget"][1], *parts["meeting"][1]]
+    params = [*words_params, *parts["event"][1], *parts["budget"][1], *parts["meeting"][1]]
     rows = conn.execute(sql, [*params, page_size + 1, (max(page, 1) - 1) * page_size]).fetchall()
     found = [dict(zip(("source", "id", "day", "country", "org"), r, strict=True)) for r in rows]
     return found[:page_size], len(found) > page_size
