@@ -178,6 +178,15 @@ ROUTES: dict[str, Access] = {
     "read_tokens.revoke": _SIGNED_IN,
     "read_api.openapi": _CENTRAL_OPEN,
     "read_api.records": _SIGNED_IN,
+    # What changed and why: every account reads its country's entries and findings; the country
+    # team marks and unmarks findings. Evidence packs print what a reader may read, in every role.
+    "learning.index": _SIGNED_IN,
+    "learning.findings": _SIGNED_IN,
+    "learning.findings_csv": _SIGNED_IN,
+    "learning.mark": _TEAM,
+    "learning.unmark": _TEAM,
+    "evidence.issue": _READ,
+    "evidence.meeting": _READ,
     # Central's sync API: three open calls (what it is, its description, enrolment), the rest by device token.
     "sync_api.info": _CENTRAL_OPEN,
     "sync_api.openapi": _CENTRAL_OPEN,

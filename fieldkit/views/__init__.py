@@ -76,7 +76,7 @@ def place_lists(table: str, values, *, typing: str | None = None) -> dict:
 
 
 def register(app) -> None:
-    from . import blobs, home, in_context, issues, meetings, places, text_translations
+    from . import blobs, evidence, home, in_context, issues, meetings, places, text_translations
     from . import settings as settings_views
     from . import sync as sync_views
 
@@ -85,7 +85,7 @@ def register(app) -> None:
     app.jinja_env.filters["tag_list"] = tag_list
     app.jinja_env.filters["coordinate"] = coordinate_text
     fields.init_app(app)
-    for blueprint in (home.bp, in_context.bp, issues.bp, blobs.bp, text_translations.bp, places.bp):
+    for blueprint in (home.bp, in_context.bp, issues.bp, blobs.bp, text_translations.bp, places.bp, evidence.bp):
         app.register_blueprint(blueprint)
     if app.config.get("ROLE") != "central":
         settings_views.init_app(app)  # Settings page, hub PIN gate, desktop window endpoint
