@@ -566,6 +566,9 @@ def m23_places(conn):
     from .queries import places
 
     places.learn_existing(conn)
+
+
+@migration
 def m21_learning(conn):
     """What changed and why (issue 11): the day an issue's budget release was recorded, the
     indexes that list the changes (resolved, committed, released) and the reflection sessions

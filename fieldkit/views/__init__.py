@@ -85,7 +85,15 @@ def register(app) -> None:
     app.jinja_env.filters["tag_list"] = tag_list
     app.jinja_env.filters["coordinate"] = coordinate_text
     fields.init_app(app)
-    for blueprint in (home.bp, in_context.bp, issues.bp, blobs.bp, text_translations.bp, places.bp, evidence.bp):
+    for blueprint in (
+        home.bp,
+        in_context.bp,
+        issues.bp,
+        blobs.bp,
+        text_translations.bp,
+        places.bp,
+        evidence.bp,
+    ):
         app.register_blueprint(blueprint)
     if app.config.get("ROLE") != "central":
         settings_views.init_app(app)  # Settings page, hub PIN gate, desktop window endpoint
