@@ -37,9 +37,10 @@ def allowed_words() -> set[str]:
         words.update(code.split("_"))
     for value in (*DATA.values(), *MEETING_DATA.values(), *ACTION_DATA.values(), *DATA_NAMES):
         words.update(re.findall(r"\w+", value))
+    french = Locale.parse("fr")
     for language in LANGUAGES:
         words.update(re.findall(r"\w+", language.endonym))
-    french = Locale.parse("fr")
+        words.update(re.findall(r"\w+", french.languages.get(language.code.split("_")[0], "")))
     for context in ("format", "stand-alone"):
         for width in ("wide", "abbreviated"):
             words.update(
