@@ -131,6 +131,12 @@ def revoke(conn, device_id: str) -> bool:
     return cursor.rowcount == 1
 
 
+def device_registry(conn) -> dict[str, dict]:
+    """Every enrolled device's partner and enrolment date, by device id (for naming devices on pages)."""
+    rows = conn.execute("SELECT device_id, org, country, enrolled_at FROM central_devices").fetchall()
+    return {r[0]: {"org": r[1], "country": r[2], "enrolled_at": r[3]} for r in rows}
+
+
 def list_devices(conn, country: str = "*") -> list[dict]:
     """Every enrolled device with its last sync, app version, clock offset and pending conflicts."""
     rows = conn.execute(

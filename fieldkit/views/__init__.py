@@ -9,7 +9,7 @@ from flask import current_app, g, request
 
 from sync.ids import uuid7
 
-from .. import fields
+from .. import fields, people
 from ..i18n import current_locale
 from ..languages import BY_CODE, LANGUAGES
 from ..records import CHANNELS, COUNTRIES, EVENT_KINDS, SECTORS, SEVERITIES, STATUSES, VISIBILITIES
@@ -74,6 +74,7 @@ def register(app) -> None:
     app.jinja_env.filters["tag_list"] = tag_list
     app.jinja_env.filters["coordinate"] = coordinate_text
     fields.init_app(app)
+    people.init_app(app)
     for blueprint in (home.bp, issues.bp, blobs.bp, text_translations.bp):
         app.register_blueprint(blueprint)
     if app.config.get("ROLE") != "central":

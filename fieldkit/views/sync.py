@@ -12,12 +12,14 @@ from sync import client as sync_client
 from sync import journal, merge
 from sync.errors import SyncError
 
-from .. import out_of_scope, scope
+from .. import out_of_scope, people, scope
 from ..db import connect, get_db, transaction
+from ..fields import label as field_label
 from ..i18n import gettext as _
-from ..queries import in_country
+from ..queries import disputes, in_country
+from ..records import SCHEMA
 from ..sync_service import open_client, refusal_rows, set_aside_rows, summary_lines  # noqa: F401
-from . import author
+from . import author, page_number
 
 bp = Blueprint("sync", __name__, url_prefix="/sync")
 #: A device's own sync: central never mounts it (it must never become another server's device).
@@ -31,8 +33,8 @@ RECORD_PAGES = {"issues": ("issues.show", "issue_id"), "meetings": ("meetings.sh
 def index():
     conn = get_db()
     status = sync_client.status(conn)
-    if scope.current() is not None:  # a country team counts only its own country's disputes
-        status["conflicts"] = len(_open_conflicts(conn, scope.current()))
+    # The count the Review page pages through: disputes of records here, in the reader's country.
+    status["conflicts"] = disputes.count(conn, scope.current())
     last = journal.replica_value(conn, "last_summary")
     central = current_app.config.get("ROLE") == "central"
     return render_template(
@@ -155,7 +157,10 @@ def run():
 
 
 #: How many disputes a review page lists.
-REVIEW_LIMIT = 200
+REVIEW_PAGE = 25
+
+#: What a bulk decision takes for every selected dispute.
+SIDES = ("mine", "theirs", "latest")
 
 
 def _record(conn, table: str, row_id: str, country: str | None):
@@ -166,47 +171,123 @@ def _record(conn, table: str, row_id: str, country: str | None):
     return conn.execute(f"SELECT * FROM [{table}] WHERE id = ?{clause}", (row_id, *params)).fetchone()
 
 
-def _open_conflicts(conn, country: str | None) -> list[tuple[dict, object]]:
-    """Open disputes with their records, only those in ``country`` when given (at central)."""
-    found = []
-    limit = REVIEW_LIMIT if country is None else 100_000  # others' disputes are skipped, not counted
-    for conflict in merge.open_conflicts(conn, limit=limit):
-        record = _record(conn, conflict["tbl"], conflict["row_id"], country)
+def _filters(source) -> dict:
+    """The review filters asked for (record type, field, device, author); nonsense is ignored."""
+    return {k: v for k in disputes.FILTERS if (v := source.get(k, "").strip()) and len(v) <= 200}
+
+
+def _record_words(table: str, record) -> tuple[str, str, str | None]:
+    """A disputed record's reference, title and page: children name their type and link to their parent."""
+    keys = record.keys()
+    page = RECORD_PAGES.get(table)
+    if page:
+        return record["ref"] or "", record["title"] or "", url_for(page[0], **{page[1]: record["id"]})
+    text = next(
+        (
+            record[k]
+            for k in ("what", "title", "note", "said", "caption", "filename")
+            if k in keys and record[k]
+        ),
+        "",
+    )
+    kind = str(SCHEMA[table].label) if table in SCHEMA else table
+    title = _("%(kind)s: %(text)s", kind=kind, text=text) if text else kind
+    for parent_field, endpoint in (("issue_id", "issues.show"), ("meeting_id", "meetings.show")):
+        if parent_field in keys and record[parent_field]:
+            return "", title, url_for(endpoint, **{parent_field: record[parent_field]})
+    return "", title, None
+
+
+def _review_item(conn, dispute: dict, record) -> dict:
+    """A dispute as the Review page shows it: record, field, and each candidate with who, when and before."""
+    table, field = dispute["tbl"], dispute["field"]
+    ref, title, url = _record_words(table, record)
+    bases = [c["base"] for c in dispute["candidates"] if isinstance(c.get("base"), str)]
+    before = disputes.values_at(conn, bases, field)
+    candidates = []
+    for c in sorted(
+        dispute["candidates"], key=lambda c: (not people.is_this_device(c["device_id"]), c["hlc"])
+    ):
+        candidates.append(
+            {
+                **c,
+                "mine": people.is_this_device(c["device_id"]),
+                "who": people.changed_by(c.get("author", ""), c["device_id"]),
+                "started_from": before.get(c.get("base")) if isinstance(c.get("base"), str) else None,
+                "was_set": isinstance(c.get("base"), str) and c["base"] in before,
+            }
+        )
+    key = f"{table}:{dispute['row_id']}:{field}"
+    return {
+        **dispute,
+        "candidates": candidates,
+        "is_list": table in SCHEMA and field in SCHEMA[table].by_name and SCHEMA[table][field].type == "list",
+        "key": key,
+        "html_id": "d-" + "-".join((table, dispute["row_id"], field)).replace("_", "-"),
+        "ref": ref,
+        "title": title,
+        "url": url,
+    }
+
+
+def _review_page(errors: dict | None = None, selected=(), status: int = 200):
+    conn = get_db()
+    country = scope.current()
+    filters = _filters(request.args)
+    total = disputes.count(conn, country, filters)
+    pages = max(1, -(-total // REVIEW_PAGE))
+    number = min(page_number(), pages)
+    offset = (number - 1) * REVIEW_PAGE
+    items = []
+    for dispute in disputes.page(conn, country, filters, limit=REVIEW_PAGE, offset=offset):
+        record = _record(conn, dispute["tbl"], dispute["row_id"], country)
         if record is not None:
-            found.append((conflict, record))
-            if len(found) == REVIEW_LIMIT:
-                break
-    return found
+            items.append(_review_item(conn, dispute, record))
+    facets = disputes.facets(conn, country)
+    return render_template(
+        "sync/conflicts.html",
+        items=items,
+        total=total,
+        everything=disputes.count(conn, country) if filters else total,
+        first=offset + 1,
+        last=offset + len(items),
+        page=number,
+        pages=pages,
+        filters=filters,
+        query=filters | ({"page": number} if number > 1 else {}),
+        options={
+            "tbl": {t: str(SCHEMA[t].label) if t in SCHEMA else t for t in facets["tbl"]},
+            "field": {f: _field_words(f, facets["tbl"]) for f in facets["field"]},
+            "device": {d: people.device_name(d) for d in facets["device"]},
+            "author": {a: a for a in facets["author"]},
+        },
+        central=current_app.config.get("ROLE") == "central",
+        errors=errors or {},
+        selected=set(selected),
+    ), status
 
 
-def _value_at(conn, dot_text, field):
-    if not dot_text or isinstance(dot_text, list):
-        return None
-    device_id, _sep, dseq = dot_text.rpartition(":")
-    row = conn.execute(
-        "SELECT fields FROM sync_ops WHERE device_id = ? AND dseq = ?", (device_id, dseq)
-    ).fetchone()
-    return json.loads(row[0]).get(field) if row else None
+def _field_words(field: str, tables: list[str]) -> str:
+    """A field's label for the filter: the declared label of the first disputed record type that has it."""
+    if field == "deleted":
+        return _("Deleted or kept")
+    return next((field_label(t, field) for t in tables if t in SCHEMA and field in SCHEMA[t].by_name), field)
+
+
+def _back():
+    """The Review page with the filters and page the decision was made from."""
+    return redirect(url_for("sync.conflicts", **_filters(request.args), **_page_arg()), 303)
+
+
+def _page_arg() -> dict:
+    number = page_number()
+    return {"page": number} if number > 1 else {}
 
 
 @bp.get("/conflicts")
 def conflicts():
-    conn = get_db()
-    items = []
-    for conflict, record in _open_conflicts(conn, scope.current()):
-        table, row_id = conflict["tbl"], conflict["row_id"]
-        page = RECORD_PAGES.get(table)
-        for candidate in conflict["candidates"]:
-            candidate["started_from"] = _value_at(conn, candidate.get("base"), conflict["field"])
-        items.append(
-            {
-                **conflict,
-                "title": record["title"] if "title" in record.keys() else row_id,
-                "ref": record["ref"] if "ref" in record.keys() else "",
-                "url": url_for(page[0], **{page[1]: row_id}) if page else None,
-            }
-        )
-    return render_template("sync/conflicts.html", items=items)
+    """The review queue: disputes a page at a time, filtered, each with every candidate value."""
+    return _review_page()
 
 
 @bp.post("/conflicts/resolve")
@@ -216,17 +297,10 @@ def resolve():
     country = scope.current()
     if country is not None and _record(conn, table, row_id, country) is None:
         abort(404)  # outside the account's country: as if there were no such record
-    current = next(
-        (
-            c
-            for c in merge.open_conflicts(conn, table, limit=100000)
-            if c["row_id"] == row_id and c["field"] == field
-        ),
-        None,
-    )
+    current = disputes.one(conn, country, table, row_id, field)
     if current is None:
         # Already resolved (a double submit, or another reviewer): nothing to do.
-        return redirect(url_for("sync.conflicts"), 303)
+        return _back()
     choice = request.form.get("choice", "")
     if choice == "custom" and field != "deleted":
         value = request.form.get("value", "")
@@ -242,7 +316,60 @@ def resolve():
         value = chosen["value"]
     with transaction(conn):
         merge.resolve(conn, table, row_id, field, value, author=author())
-    return redirect(url_for("sync.conflicts"), 303)
+    return _back()
+
+
+def _pick(candidates: list[dict], side: str) -> dict | None:
+    """The candidate a bulk decision takes, or None when the side does not name exactly one."""
+    if side == "latest":
+        return max(candidates, key=lambda c: (c["hlc"], c["dot"]))
+    mine = [c for c in candidates if people.is_this_device(c["device_id"])]
+    found = mine if side == "mine" else [c for c in candidates if c not in mine]
+    return found[0] if len(found) == 1 else None
+
+
+@bp.post("/conflicts/decide")
+def resolve_many():
+    """One answer for every selected dispute, all in one transaction or none at all."""
+    conn = get_db()
+    country = scope.current()
+    side = request.form.get("side", "")
+    picked = list(dict.fromkeys(request.form.getlist("pick")))
+    if side not in SIDES:
+        abort(400)
+    if not picked:
+        return _review_page({"pick": _("Select the disputes this answer is for.")}, status=422)
+    decisions, unclear = [], []
+    for key in picked:
+        parts = key.split(":", 2)
+        if len(parts) != 3:
+            abort(400)
+        current = disputes.one(conn, country, *parts)
+        if current is None:
+            continue  # decided already (a double submit, or another reviewer)
+        chosen = _pick(current["candidates"], side)
+        if chosen is None:
+            record = _record(conn, parts[0], parts[1], country)
+            unclear.append(_record_words(parts[0], record)[1] if record is not None else parts[1])
+        else:
+            decisions.append((*parts, chosen["value"]))
+    if unclear:
+        message = (
+            _(
+                "These have no value from this device, or more than one: %(records)s. Nothing was decided.",
+                records=", ".join(unclear),
+            )
+            if side == "mine"
+            else _(
+                "These have more than one other value: %(records)s. Nothing was decided.",
+                records=", ".join(unclear),
+            )
+        )
+        return _review_page({"pick": message}, selected=picked, status=422)
+    with transaction(conn):
+        for table, row_id, field, value in decisions:
+            merge.resolve(conn, table, row_id, field, value, author=author())
+    return _back()
 
 
 def _disputed_fields(table: str, row_id: str) -> dict:
