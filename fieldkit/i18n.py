@@ -386,7 +386,8 @@ def format_date(value, format: str = "medium") -> str:
 def zone_label(zone) -> str:
     """A time zone's name in the UI language (``Africa/Nairobi`` → Kenya Time / heure : Kenya)."""
     if getattr(zone, "key", "") == "UTC":
-        return "UTC"
+        # NOTE: the short name of Coordinated Universal Time, shown after a time: "12:35 (UTC)".
+        return gettext("UTC")
     try:
         return babel_dates.get_timezone_location(zone, locale=formatting_locale())
     except (LookupError, ValueError, AttributeError):

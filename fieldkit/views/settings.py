@@ -50,7 +50,11 @@ def _page(errors=None, values=None, status=200, message=None):
             "time_zone": times.configured_zone(config),
         }
         | (values or {}),
-        zones={name: name.replace("_", " ") for name in times.zone_names()},
+        # NOTE: IANA names are shown as they are (the words a computer's clock settings use).
+        zones={
+            name: name if name != "UTC" else _("Coordinated Universal Time (UTC)")
+            for name in times.zone_names()
+        },
         last_backup=backups.last_state(data_dir),
         message=message,
     ), status

@@ -198,6 +198,14 @@ def _record_words(table: str, record) -> tuple[str, str, str | None]:
     return "", title, None
 
 
+#: Field types a reviewer may answer with a value of their own (not a choice, a date or a list).
+COMBINABLE = ("text", "integer")
+
+
+def _field_type(table: str, field: str) -> str | None:
+    return SCHEMA[table][field].type if table in SCHEMA and field in SCHEMA[table].by_name else None
+
+
 def _review_item(conn, dispute: dict, record) -> dict:
     """A dispute as the Review page shows it: record, field, and each candidate with who, when and before."""
     table, field = dispute["tbl"], dispute["field"]
@@ -221,7 +229,8 @@ def _review_item(conn, dispute: dict, record) -> dict:
     return {
         **dispute,
         "candidates": candidates,
-        "is_list": table in SCHEMA and field in SCHEMA[table].by_name and SCHEMA[table][field].type == "list",
+        "is_list": _field_type(table, field) == "list",
+        "combinable": _field_type(table, field) in COMBINABLE,
         "key": key,
         "html_id": "d-" + "-".join((table, dispute["row_id"], field)).replace("_", "-"),
         "ref": ref,
@@ -302,7 +311,7 @@ def resolve():
         # Already resolved (a double submit, or another reviewer): nothing to do.
         return _back()
     choice = request.form.get("choice", "")
-    if choice == "custom" and field != "deleted":
+    if choice == "custom" and _field_type(table, field) in COMBINABLE:
         value = request.form.get("value", "")
         if isinstance(current["candidates"][0]["value"], int):
             try:
