@@ -542,3 +542,16 @@ def m11_read_tokens(conn):
         CREATE INDEX central_read_tokens_user ON central_read_tokens (username);
         """,
     )
+
+
+@migration
+def m24_device_names(conn):
+    """Device names at central (issue 12): the name given with an enrolment code ("Kisumu office
+    laptop") becomes the enrolled device's name, so pages say it instead of a hex id."""
+    run_script(
+        conn,
+        """
+        ALTER TABLE central_codes ADD COLUMN device_name TEXT NOT NULL DEFAULT '';
+        ALTER TABLE central_devices ADD COLUMN name TEXT NOT NULL DEFAULT '';
+        """,
+    )

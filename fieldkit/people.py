@@ -44,6 +44,8 @@ def device_name(device_id: str) -> str:
     if is_this_device(device_id):
         return _("this device")
     known = _registry().get(device_id)
+    if known and known.get("name"):
+        return known["name"]
     if known:
         return _(
             "a device of %(org)s, enrolled %(date)s", org=known["org"], date=format_date(known["enrolled_at"])
