@@ -204,3 +204,25 @@ def test_two_disputes_on_one_record_have_their_own_answers_and_are_decided_apart
         "in_progress",
     )
     assert merge.count_conflicts(conn) == 0
+
+
+def test_a_delete_racing_an_edit_shows_the_edit_by_its_labels(client, conn):
+    (row,) = new_issues(conn, 1)
+    other = other_device(conn, [row])
+    with other:
+        journal.delete(other, "issues", row, author="Otieno Odhiambo")
+    edit(conn, {row: {"title": "Pump repaired", "people_affected": 40}})
+    send(other, conn, [row])
+    page = review(client)
+    text = visible_text("".join(SECTION.findall(page)))
+    assert "deleted on one device, edited on another" in text
+    assert "Delete the record" in text and "Keep the record with this edit:" in text
+    assert "Title: Pump repaired" in text and "People affected: 40" in text
+    assert "people_affected" not in text and "{" not in text and "Write a combined value" not in text
+
+
+def test_without_a_choice_settings_offers_the_computers_own_zone(client):
+    from fieldkit.times import system_zone_name
+
+    page = client.get("/settings/").get_data(as_text=True)
+    assert f'<option value="{system_zone_name()}" selected' in page
