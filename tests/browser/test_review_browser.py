@@ -96,3 +96,34 @@ def test_sync_and_review_are_axe_clean_and_fit_320px(open_page, axe, start_live_
     fits, why = no_horizontal_scroll(page, PHONE["width"])
     assert fits, why
     server.stop()
+
+
+def test_without_javascript_ticking_several_and_one_answer_decides_exactly_those(
+    open_page, start_live_server, tmp_path
+):
+    data_dir = tmp_path / "data"
+    app = create_app({"DATA_DIR": data_dir, "TESTING": True, "COUNTRY": "KE"})
+    conn = connect(app.config["DATABASE"])
+    try:
+        rows = new_issues(conn, 4)
+        dispute(conn, rows, {"title": "Mine"}, {"title": "Theirs"})
+    finally:
+        conn.close()
+    server = start_live_server(data_dir)
+    page = open_page(**TOUCH, java_script_enabled=False)
+    page.goto(server.url("/sync/conflicts"))
+    sections = page.locator("section.conflict")
+    expect(sections).to_have_count(4)
+    for index in (1, 3):  # the checkboxes sit outside the bulk form: form="bulk" joins them to it
+        sections.nth(index).locator(".select label").tap()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Take the other device's value for the selected").tap()
+    expect(page.locator("#review-count")).to_have_text("2 disputed fields to review")
+    for index, row in enumerate(rows):
+        page.goto(server.url(f"/issues/{row}"))
+        if index in (1, 3):
+            expect(page.locator("h1")).to_contain_text("Theirs")
+            expect(page.locator("main")).not_to_contain_text("provisional")
+        else:
+            expect(page.locator("main")).to_contain_text("provisional")
+    server.stop()
