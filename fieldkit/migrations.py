@@ -555,3 +555,9 @@ def m24_device_names(conn):
         ALTER TABLE central_devices ADD COLUMN name TEXT NOT NULL DEFAULT '';
         """,
     )
+
+
+@migration
+def m24_account_time_zone(conn):
+    """An account's own time zone at central (issue 12); empty: its country's main zone."""
+    run_script(conn, "ALTER TABLE central_users ADD COLUMN time_zone TEXT NOT NULL DEFAULT '';")

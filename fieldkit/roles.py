@@ -154,6 +154,7 @@ ROUTES: dict[str, Access] = {
     "accounts.login": _CENTRAL_OPEN,
     "accounts.logout": _SIGNED_IN,
     "accounts.password": _SIGNED_IN,
+    "accounts.time_zone": _SIGNED_IN,
     "central.devices": _SIGNED_IN,
     "central.codes": _TEAM,
     "central.revoke": _TEAM,

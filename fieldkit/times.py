@@ -2,8 +2,8 @@
 
 Times are stored in UTC. A page shows them in one zone, named beside the time
 (``i18n.format_datetime``): on a device the zone set in Settings (the computer's own zone
-until then); at central the signed-in account's country's main zone, and for an account of
-every country the server's configured zone.
+until then); at central the zone the signed-in account chose, else its country's main zone, and
+for an account of every country the server's configured zone.
 """
 
 from __future__ import annotations
@@ -86,16 +86,27 @@ def configured_zone(config) -> str:
     return name if known(name) else system_zone_name()
 
 
+def _account_zone(caller) -> str | None:
+    """At central: the signed-in account's own zone, else its country's main zone."""
+    if caller is None or not getattr(caller, "name", ""):
+        return None
+    from .central import accounts
+    from .db import get_db
+
+    account = accounts.get(get_db(), caller.name) or {}
+    if known(account.get("time_zone", "")):
+        return account["time_zone"]
+    country = getattr(caller, "country", None)
+    return country_zone(country) if country and country != "*" else None
+
+
 def display_zone_name() -> str:
     """The zone this request's page shows times in (see the module docstring)."""
     if has_request_context() and "display_zone" in g:
         return g.display_zone
     name = configured_zone(current_app.config)
     if current_app.config.get("ROLE") == "central" and has_request_context():
-        caller = g.get("caller")
-        country = getattr(caller, "country", None)
-        if country and country != "*":
-            name = country_zone(country) or name
+        name = _account_zone(g.get("caller")) or name
     if has_request_context():
         g.display_zone = name
     return name

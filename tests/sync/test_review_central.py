@@ -96,3 +96,23 @@ def test_a_device_name_too_long_is_refused_beside_the_field(central_app, hub):
     assert answer.status_code == 422
     assert "Keep this under 60 characters" in answer.get_data(as_text=True)
     assert hub.execute("SELECT COUNT(*) FROM central_codes").fetchone()[0] == 0
+
+
+def test_an_account_may_choose_its_own_zone_and_go_back_to_its_countrys(central_app, hub):
+    web = signed_in(central_app, hub)  # an account for Kenya
+    page = web.get("/central/password")
+    assert 'name="time_zone"' in page.get_data(as_text=True)
+    web.post("/central/tokens/", data={"csrf_token": token(page), "label": "dashboard"})
+    assert "(Kenya Time)" in text_of(web.get("/central/tokens/"))
+    assert (
+        web.post(
+            "/central/time-zone", data={"csrf_token": token(page), "time_zone": "Asia/Kolkata"}
+        ).status_code
+        == 303
+    )
+    assert "(India Time)" in text_of(web.get("/central/tokens/"))
+    bad = web.post("/central/time-zone", data={"csrf_token": token(page), "time_zone": "Mars/Olympus"})
+    assert bad.status_code == 422 and "Choose a time zone from the list" in bad.get_data(as_text=True)
+    assert "(India Time)" in text_of(web.get("/central/tokens/"))
+    web.post("/central/time-zone", data={"csrf_token": token(page), "time_zone": ""})
+    assert "(Kenya Time)" in text_of(web.get("/central/tokens/"))
