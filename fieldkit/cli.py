@@ -308,7 +308,7 @@ def export(ctx, fmt, out, kind, profile):
 
 
 #: Further command groups, each in its own module under fieldkit/commands/.
-COMMAND_MODULES: tuple[str, ...] = ("backup", "translations", "sync", "central")
+COMMAND_MODULES: tuple[str, ...] = ("backup", "translations", "sync", "central", "places")
 
 for _module in COMMAND_MODULES:
     __import__(f"fieldkit.commands.{_module}")

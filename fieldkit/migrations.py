@@ -545,6 +545,30 @@ def m11_read_tokens(conn):
 
 
 @migration
+def m23_places(conn):
+    """Places to pick (issue 12): regions, districts, wards, communities and facilities per country,
+    synced to every device of the country; filled at once from the issues and meetings already
+    recorded (journaled, so they reach the others)."""
+    run_script(
+        conn,
+        f"""
+        CREATE TABLE places (
+            {SYNCED_COLUMNS},
+            name TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            parent_id TEXT,
+            other_names TEXT NOT NULL DEFAULT '[]'
+        );
+        CREATE INDEX places_country_kind ON places (country, kind);
+        CREATE INDEX places_parent ON places (parent_id);
+        """,
+    )
+    from .queries import places
+
+    places.learn_existing(conn)
+
+
+@migration
 def m24_device_names(conn):
     """Device names at central (issue 12): the name given with an enrolment code ("Kisumu office
     laptop") becomes the enrolled device's name, so pages say it instead of a hex id."""

@@ -118,6 +118,8 @@ ROUTES: dict[str, Access] = {
             "discard_draft",
         )
     },
+    # The options of a form's place fields (a fragment for htmx): whoever may record.
+    "places.options": _RECORD,
     **{
         f"text_translations.{name}": _RECORD
         for name in ("add", "add_to_meeting", "delete", "delete_from_meeting")
@@ -159,6 +161,9 @@ ROUTES: dict[str, Access] = {
     "central.codes": _TEAM,
     "central.revoke": _TEAM,
     "central.reenroll": _ADMIN,
+    # A country team imports its country's places (admins any country's).
+    "central_places.index": _TEAM,
+    "central_places.upload": _TEAM,
     **{
         f"accounts.{name}": _ADMIN
         for name in ("users", "add_user", "disable_user", "enable_user", "reset_user", "audit_log")

@@ -50,6 +50,12 @@ TYPES = (
 
 PRIVACY = ("shared", "programme", "device-only")
 
+#: Whose rows of a type are: one partner org's in one country (``org``), or every org's in
+#: one country (``country``: reference lists such as places, which every device of the country
+#: reads and may add to). A country-wide row's org is :data:`EVERY_ORG`.
+SCOPES = ("org", "country")
+EVERY_ORG = "*"
+
 #: Who a field may be shown to outside the programme, from the widest: ``public`` (anyone),
 #: ``officials`` (officials and funders, not the public: names of people, exact addresses) and
 #: ``internal`` (the programme only: its own notes). Export profiles of the same names read it.
@@ -284,11 +290,15 @@ class RecordType:
     #: A boolean field whose withdrawal erases the ``personal`` fields everywhere (sync.consent).
     consent: str | None = None
     personal: tuple[str, ...] = ()
+    #: One of SCOPES: a top-level row belongs to its org and country, or to its whole country.
+    scope: str = "org"
     by_name: dict = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
         if self.privacy not in PRIVACY:
             raise ValueError(f"{self.table}: unknown privacy class {self.privacy!r}")
+        if self.scope not in SCOPES or (self.scope == "country" and self.parent is not None):
+            raise ValueError(f"{self.table}: scope {self.scope!r} is not one a top-level type can have")
         object.__setattr__(self, "by_name", {f.name: f for f in self.fields})
         object.__setattr__(self, "_file", next((f for f in self.fields if f.type == "file"), None))
         object.__setattr__(self, "_required", frozenset(f.name for f in self.fields if f.required))

@@ -42,7 +42,7 @@ def _record_words(table: str, record) -> tuple[str, str, str | None]:
     text = next(
         (
             record[k]
-            for k in ("what", "title", "note", "said", "caption", "filename")
+            for k in ("what", "title", "name", "note", "said", "caption", "filename")
             if k in keys and record[k]
         ),
         "",
