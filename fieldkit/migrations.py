@@ -615,3 +615,22 @@ def m21_learning(conn):
         CREATE INDEX central_findings_country ON central_findings (country, marked_at DESC);
         """,
     )
+
+
+@migration
+def m24_device_names(conn):
+    """Device names at central (issue 12): the name given with an enrolment code ("Kisumu office
+    laptop") becomes the enrolled device's name, so pages say it instead of a hex id."""
+    run_script(
+        conn,
+        """
+        ALTER TABLE central_codes ADD COLUMN device_name TEXT NOT NULL DEFAULT '';
+        ALTER TABLE central_devices ADD COLUMN name TEXT NOT NULL DEFAULT '';
+        """,
+    )
+
+
+@migration
+def m24_account_time_zone(conn):
+    """An account's own time zone at central (issue 12); empty: its country's main zone."""
+    run_script(conn, "ALTER TABLE central_users ADD COLUMN time_zone TEXT NOT NULL DEFAULT '';")
