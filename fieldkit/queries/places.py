@@ -153,10 +153,13 @@ def add(
     return row_id, False
 
 
-def learn(conn, table: str, values: dict, *, author: str = "") -> int:
+def learn(conn, table: str, values: dict, *, author: str = "", stored=None) -> int:
     """Give the place fields of a record about to be saved their known spelling, and add the places
     not known yet (journaled, so they are offered on every device of the country); returns how
-    many were added. ``values`` is changed in place. Must run inside the record's transaction."""
+    many were added. ``values`` is changed in place. Must run inside the record's transaction.
+
+    ``stored`` is the record as saved before an edit: a place it already names is left as written
+    (saving a form unchanged must not rewrite it), only newly typed places take the known spelling."""
     country = values.get("country")
     if not country:
         return 0
@@ -173,7 +176,8 @@ def learn(conn, table: str, values: dict, *, author: str = "") -> int:
             if known is not None and known["parent_id"]:
                 known = None
         if known is not None:
-            values[field] = known["name"]
+            if stored is None or typed != (stored[field] or "").strip():
+                values[field] = known["name"]
             parent = known["id"]
             continue
         parent, new = add(conn, country, level or "facility", typed, parent=parent, author=author)

@@ -187,7 +187,7 @@ def edit(issue_id: str):
             place_lists=place_lists("issues", request.form),
         ), 422
     with transaction(conn):
-        place_queries.learn(conn, "issues", parsed.values, author=author())
+        place_queries.learn(conn, "issues", parsed.values, author=author(), stored=issue)
         queries.update_issue(conn, issue_id, parsed.values, author=author(), token=token)
         if not hidden:
             queries.save_reporter(

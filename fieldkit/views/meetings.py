@@ -212,7 +212,7 @@ def edit(meeting_id: str):
             request.form, parsed.errors, editing=True, draft_key=draft_key, form_token=token, status=422
         )
     with transaction(conn):
-        place_queries.learn(conn, "meetings", parsed.values, author=author())
+        place_queries.learn(conn, "meetings", parsed.values, author=author(), stored=meeting)
         queries.update_meeting(conn, meeting_id, parsed.values, author=author(), token=token)
     queries.drop_draft(conn, draft_key, country=scope.current())
     return redirect(url_for("meetings.show", meeting_id=meeting_id), code=303)
