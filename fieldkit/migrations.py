@@ -542,3 +542,61 @@ def m11_read_tokens(conn):
         CREATE INDEX central_read_tokens_user ON central_read_tokens (username);
         """,
     )
+
+
+@migration
+def m20_dashboard(conn):
+    """Dashboards and follow-up lists (issue 11): when each issue first had a government response
+    and when it was first resolved, derived from its timeline by triggers (never journaled, like
+    ``last_response_on``), and the covering indexes that keep central's figures and lists fast.
+
+    The kinds and the status come from fieldkit.records, so the SQL never restates them.
+    """
+    from .records import RESOLVED_STATUS, RESPONSE_KINDS
+
+    def quoted(values) -> str:
+        return ", ".join("'" + value.replace("'", "''") + "'" for value in values)
+
+    responses, resolved = quoted(RESPONSE_KINDS), quoted([RESOLVED_STATUS])
+    derive = f"""
+        UPDATE issues SET
+            first_response_on = (
+                SELECT MIN(occurred_on) FROM issue_events
+                WHERE issue_id = NEW.issue_id AND kind IN ({responses}) AND deleted = 0),
+            resolved_on = (
+                SELECT MIN(occurred_on) FROM issue_events
+                WHERE issue_id = NEW.issue_id AND status = {resolved} AND deleted = 0)
+        WHERE id = NEW.issue_id;
+    """
+    run_script(
+        conn,
+        f"""
+        ALTER TABLE issues ADD COLUMN first_response_on TEXT;
+        ALTER TABLE issues ADD COLUMN resolved_on TEXT;
+        UPDATE issues SET
+            first_response_on = (
+                SELECT MIN(occurred_on) FROM issue_events e
+                WHERE e.issue_id = issues.id AND e.kind IN ({responses}) AND e.deleted = 0),
+            resolved_on = (
+                SELECT MIN(occurred_on) FROM issue_events e
+                WHERE e.issue_id = issues.id AND e.status = {resolved} AND e.deleted = 0);
+        CREATE TRIGGER issue_events_first_dates AFTER INSERT ON issue_events
+            WHEN NEW.kind IN ({responses}) OR NEW.status = {resolved}
+        BEGIN {derive} END;
+        CREATE TRIGGER issue_events_first_dates_again AFTER UPDATE ON issue_events BEGIN {derive} END;
+        -- Every issue figure reads this index alone (a country's slice, or all of it for '*').
+        CREATE INDEX issues_dashboard ON issues (deleted, country, org, created_at, sector, status,
+            district, first_response_on, resolved_on);
+        CREATE INDEX issues_resolved ON issues (deleted, country, resolved_on, org)
+            WHERE resolved_on IS NOT NULL;
+        CREATE INDEX issues_budget ON issues (deleted, country, org, created_at, budget_currency,
+            budget_allocated, budget_released, budget_spent) WHERE budget_code <> '';
+        -- Open issues waiting for a response, by partner, longest silence first.
+        CREATE INDEX issues_silent ON issues (deleted, country, org,
+            COALESCE(last_response_on, substr(created_at, 1, 10)), status);
+        CREATE INDEX issue_events_commitments ON issue_events (kind, deleted, country, org, due_on,
+            fulfilled, occurred_on, issue_id);
+        CREATE INDEX meeting_actions_followup ON meeting_actions (status, deleted, country, org, due_on,
+            meeting_id);
+        """,
+    )

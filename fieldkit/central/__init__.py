@@ -36,7 +36,18 @@ def prepare(database: str) -> None:
 
 def init_app(app) -> None:
     from .. import csrf, roles
-    from . import account_views, admin, api, audit, export_views, read_api, sessions, token_views
+    from . import (
+        account_views,
+        admin,
+        api,
+        audit,
+        dashboard,
+        export_views,
+        followup,
+        read_api,
+        sessions,
+        token_views,
+    )
 
     prepare(app.config["DATABASE"])
     # No hub and no PIN here: accounts and device tokens are central's callers (sessions.Guard),
@@ -49,4 +60,6 @@ def init_app(app) -> None:
     app.register_blueprint(export_views.bp)
     app.register_blueprint(token_views.bp)
     app.register_blueprint(read_api.bp)
+    app.register_blueprint(dashboard.bp)
+    app.register_blueprint(followup.bp)
     app.after_request(audit.record_change)

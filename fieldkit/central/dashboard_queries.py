@@ -1,0 +1,169 @@
+"""The dashboard's figures: aggregate SQL over the issues, timeline events and action items an
+account may see, each narrowed by the shared filters (``figure_filters.Filters``).
+
+Every count here has a list behind it that applies the same conditions: the issue figures use
+the issue list's filters (``queries.issues``), commitments and action items the follow-up lists
+(``followup_queries``), whose conditions this module reuses rather than restates.
+
+An issue is counted in the period it was reported in (``created_at``); the months chart counts
+issues reported and issues resolved (first timeline change to resolved) in each month.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from . import followup_queries
+from .figure_filters import Filters
+
+
+def issue_where(f: Filters, *, period: bool = True) -> tuple[str, list]:
+    """The WHERE clause (alias ``i``) for issues within the filters; ``period`` by report date."""
+    clauses, params = ["i.deleted = 0"], []
+    if f.country is not None:
+        clauses.append("i.country = ?")
+        params.append(f.country)
+    if f.org is not None:
+        clauses.append("i.org = ?")
+        params.append(f.org)
+    if period and f.start:
+        clauses.append("i.created_at >= ?")
+        params.append(f.start)
+    if period and f.end:
+        clauses.append("i.created_at < date(?, '+1 day')")
+        params.append(f.end)
+    return " AND ".join(clauses), params
+
+
+def issue_counts(conn, f: Filters) -> list[dict]:
+    """Issues by country, sector, status and district, with how many had a response and a
+    resolution: one pass over the dashboard index, from which the view sums every breakdown."""
+    where, params = issue_where(f)
+    rows = conn.execute(
+        "SELECT i.country, i.sector, i.status, i.district, COUNT(*) AS n, "
+        "COUNT(i.first_response_on) AS responded, COUNT(i.resolved_on) AS resolved "
+        f"FROM issues i INDEXED BY issues_dashboard WHERE {where} "
+        "GROUP BY i.country, i.sector, i.status, i.district",
+        params,
+    ).fetchall()
+    return [dict(r) for r in rows]
+
+
+def median_days(conn, f: Filters, column: str, count: int) -> float | None:
+    """The median number of days from report to ``column`` (first response or resolution) over
+    the ``count`` issues that have it (a day before the report counts as 0)."""
+    assert column in {"first_response_on", "resolved_on"}
+    if count <= 0:
+        return None
+    where, params = issue_where(f)
+    rows = conn.execute(
+        f"SELECT MAX(0, julianday(i.{column}) - julianday(substr(i.created_at, 1, 10))) AS days "
+        f"FROM issues i INDEXED BY issues_dashboard WHERE {where} AND i.{column} IS NOT NULL "
+        "ORDER BY days LIMIT ? OFFSET ?",
+        [*params, 2 - count % 2, (count - 1) // 2],
+    ).fetchall()
+    return sum(r[0] for r in rows) / len(rows)
+
+
+def months(conn, f: Filters, first: str, last: str) -> dict[str, dict[str, int]]:
+    """Per month ('YYYY-MM') from ``first`` to ``last`` (ISO dates): issues reported, and issues
+    resolved (by the date of their first change to resolved, whenever they were reported)."""
+    where, params = issue_where(f, period=False)
+    found: dict[str, dict[str, int]] = {}
+    new = conn.execute(
+        f"SELECT substr(i.created_at, 1, 7) AS month, COUNT(*) FROM issues i INDEXED BY issues_dashboard "
+        f"WHERE {where} AND i.created_at >= ? AND i.created_at < date(?, '+1 day') GROUP BY month",
+        [*params, first, last],
+    ).fetchall()
+    resolved = conn.execute(
+        f"SELECT substr(i.resolved_on, 1, 7) AS month, COUNT(*) FROM issues i INDEXED BY issues_resolved "
+        f"WHERE {where} AND i.resolved_on >= ? AND i.resolved_on <= ? GROUP BY month",
+        [*params, first, last],
+    ).fetchall()
+    for kind, rows in (("new", new), ("resolved", resolved)):
+        for month, n in rows:
+            found.setdefault(month, {"new": 0, "resolved": 0})[kind] = n
+    return found
+
+
+def budgets(conn, f: Filters) -> list[dict]:
+    """For the issues citing a budget line: per currency, how many and the amounts' totals."""
+    where, params = issue_where(f)
+    rows = conn.execute(
+        "SELECT i.budget_currency AS currency, COUNT(*) AS issues, "
+        "TOTAL(CAST(i.budget_allocated AS REAL)) AS allocated, "
+        "TOTAL(CAST(i.budget_released AS REAL)) AS released, "
+        "TOTAL(CAST(i.budget_spent AS REAL)) AS spent "
+        f"FROM issues i INDEXED BY issues_budget WHERE {where} AND i.budget_code <> '' "
+        "GROUP BY i.budget_currency ORDER BY issues DESC, currency",
+        params,
+    ).fetchall()
+    return [dict(r) for r in rows]
+
+
+def commitments(conn, f: Filters, today: date) -> dict[str, dict[str, int]]:
+    """Commitments made in the period, kept and overdue, by country (the follow-up list's rules)."""
+    where, params = followup_queries.commitment_where(f)
+    states = ("made", "kept", "overdue")
+    sums = ", ".join(f"TOTAL(CASE WHEN {followup_queries.COMMITMENT_STATES[s]} THEN 1 END)" for s in states)
+    state_params = [value for s in states for value in followup_queries.state_params(s, today)]
+    rows = conn.execute(
+        f"SELECT e.country, {sums} FROM issue_events e INDEXED BY issue_events_commitments "
+        f"JOIN issues i ON i.id = e.issue_id WHERE {where} GROUP BY e.country",
+        [*state_params, *params],
+    ).fetchall()
+    return {row[0]: {s: int(row[n + 1]) for n, s in enumerate(states)} for row in rows}
+
+
+def overdue_actions(conn, f: Filters, today: date) -> dict[str, int]:
+    """Open action items past their due date (due in the period), by country."""
+    where, params = followup_queries.action_where(f, today)
+    rows = conn.execute(
+        "SELECT a.country, COUNT(*) FROM meeting_actions a INDEXED BY meeting_actions_followup "
+        f"JOIN meetings m ON m.id = a.meeting_id WHERE {where} GROUP BY a.country",
+        params,
+    ).fetchall()
+    return dict(rows)
+
+
+def organisations(conn, country: str | None) -> list[str]:
+    """The partner organisations with issues (in ``country`` if given), for the filter's choices.
+
+    Hops from one partner to the next through the dashboard index (a few reads per partner,
+    not one per issue); across countries, from one (country, partner) pair to the next.
+    """
+    if country is not None:
+        step = (
+            "(SELECT MIN(org) FROM issues INDEXED BY issues_dashboard "
+            "WHERE deleted = 0 AND country = :country AND org > {after})"
+        )
+        rows = conn.execute(
+            f"""
+            WITH RECURSIVE found (org) AS (
+                SELECT {step.format(after="''")}
+                UNION ALL
+                SELECT {step.format(after="found.org")} FROM found WHERE found.org IS NOT NULL LIMIT 1001
+            )
+            SELECT org FROM found WHERE org IS NOT NULL LIMIT 1000
+            """,
+            {"country": country},
+        ).fetchall()
+        return [r[0] for r in rows]
+    step = (
+        "(SELECT {column} FROM issues INDEXED BY issues_dashboard "
+        "WHERE deleted = 0 AND (country, org) > ({country}, {org}) ORDER BY country, org LIMIT 1)"
+    )
+    after = {"country": "found.country", "org": "found.org"}
+    rows = conn.execute(
+        f"""
+        WITH RECURSIVE found (country, org) AS (
+            SELECT {step.format(column="country", country="''", org="''")},
+                   {step.format(column="org", country="''", org="''")}
+            UNION ALL
+            SELECT {step.format(column="country", **after)}, {step.format(column="org", **after)}
+            FROM found WHERE found.country IS NOT NULL LIMIT 5001
+        )
+        SELECT DISTINCT org FROM found WHERE country IS NOT NULL AND org <> '' ORDER BY org LIMIT 1000
+        """
+    ).fetchall()
+    return [r[0] for r in rows]
