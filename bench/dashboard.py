@@ -1,0 +1,197 @@
+"""Central's dashboard and follow-up lists at scale: 100,000 issues and 20,000 meetings.
+
+The issues, meetings and action items are made and imported as ``bench/exports.py`` does them
+(``bench/meetings.py``'s generators, the real ``fieldkit import``). Then, in plain SQL (not
+journaled: only the figures' inputs matter here), each issue gets a partner organisation and a
+status, a tenth a budget line, a third a government response (half of those with a commitment,
+some kept, some past due) and a fifth a change to resolved on the timeline. The pages are timed
+in process through the Flask test client, signed in as a Kenya account and as a ``*`` account,
+after one warm-up request each; p50 and p95 are printed beside the target (p95 < 200 ms).
+
+    .venv/bin/python bench/dashboard.py [--issues 100000] [--meetings 20000] [--requests 30] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import sys
+import tempfile
+from datetime import date, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from common import require_fieldkit  # noqa: E402
+
+require_fieldkit()
+
+from common import load_average, print_machine, print_table, run_fieldkit, summary_ms, timer  # noqa: E402
+from meetings import write_actions, write_issues, write_meetings  # noqa: E402
+
+TARGET_P95_MS = 200
+ORGS = ("kolwa-youth", "haki-maji", "clinic-watch")
+STATUSES = ("reported", "verified", "raised", "acknowledged", "committed", "in_progress", "unresolved")
+
+
+def enrich(conn, rng: random.Random) -> dict[str, int]:
+    """Partners, statuses, budget lines, responses, commitments and resolutions, in plain SQL."""
+    today = date.today()
+    made = {"responses": 0, "commitments": 0, "resolved": 0, "budgets": 0}
+    rows = conn.execute("SELECT id, country, created_at FROM issues").fetchall()
+    events = []
+    with conn:
+        for n, (issue_id, country, created_at) in enumerate(rows):
+            org = ORGS[n % len(ORGS)]
+            status = rng.choice(STATUSES)
+            budget = rng.random() < 0.1
+            conn.execute(
+                "UPDATE issues SET org = ?, status = ?, budget_code = ?, budget_currency = ?, "
+                "budget_allocated = ?, budget_released = ?, budget_spent = ? WHERE id = ?",
+                (
+                    org,
+                    status,
+                    f"PB-{n % 40:03d}" if budget else "",
+                    ("KES" if country == "KE" else "USD") if budget else "",
+                    f"{rng.randrange(10_000, 5_000_000)}.00" if budget else None,
+                    f"{rng.randrange(0, 10_000)}.50" if budget else None,
+                    f"{rng.randrange(0, 5_000)}.25" if budget else None,
+                    issue_id,
+                ),
+            )
+            made["budgets"] += budget
+            reported = date.fromisoformat(created_at[:10])
+            if rng.random() < 1 / 3:
+                answered = min(reported + timedelta(days=rng.randrange(1, 120)), today)
+                promise = rng.random() < 0.5
+                due = answered + timedelta(days=rng.randrange(-10, 90)) if promise else None
+                events.append(
+                    (issue_id, country, org, "response", answered, None, due, int(rng.random() < 0.3))
+                )
+                made["responses"] += 1
+                made["commitments"] += promise
+            if rng.random() < 0.2:
+                fixed = min(reported + timedelta(days=rng.randrange(5, 300)), today)
+                events.append((issue_id, country, org, "status", fixed, "resolved", None, None))
+                made["resolved"] += 1
+        from sync.ids import uuid7
+
+        conn.executemany(
+            "INSERT INTO issue_events (id, created_at, org, country, issue_id, kind, occurred_on, status, "
+            "due_on, fulfilled, commitment) VALUES (?, '2026-01-01T00:00:00Z', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    uuid7(),
+                    org,
+                    country,
+                    issue_id,
+                    kind,
+                    on.isoformat(),
+                    status,
+                    due.isoformat() if due else None,
+                    fulfilled,
+                    "Repair it" if due else "",
+                )
+                for issue_id, country, org, kind, on, status, due, fulfilled in events
+            ],
+        )
+        conn.execute("UPDATE issues SET status = 'resolved' WHERE resolved_on IS NOT NULL")
+        conn.execute("UPDATE meetings SET org = ?", (ORGS[0],))
+        conn.execute("UPDATE meeting_actions SET org = ?", (ORGS[0],))
+        conn.execute("ANALYZE")
+    return made
+
+
+def time_pages(client, paths: list[str], requests: int) -> list[float]:
+    samples = []
+    for path in paths:
+        assert client.get(path).status_code == 200, path  # warm-up
+    for n in range(requests * len(paths)):
+        path = paths[n % len(paths)]
+        with timer() as elapsed:
+            response = client.get(path)
+            response.get_data()
+        assert response.status_code == 200, (path, response.status_code)
+        samples.append(elapsed())
+    return samples
+
+
+def signed_in(app, name: str, password: str):
+    client = app.test_client()
+    page = client.get("/central/login").get_data(as_text=True)
+    token = page.split('name="csrf_token" value="')[1].split('"')[0]
+    client.post("/central/login", data={"username": name, "password": password, "csrf_token": token})
+    return client
+
+
+def run(args) -> list[tuple[str, str, str]]:
+    from fieldkit import create_app
+    from fieldkit.central import accounts
+    from fieldkit.db import connect
+
+    rng = random.Random(2026)
+    work = Path(tempfile.mkdtemp(prefix="fieldkit-bench-dashboard-"))
+    data = work / "data"
+    rows = [("Page (p50 / p95)", "Kenya account", "* account", "Target")]
+    try:
+        create_app({"DATA_DIR": data, "ROLE": "central"})
+        ids = write_issues(work / "issues.csv", args.issues, rng)
+        meetings = write_meetings(work / "meetings.jsonl", args.meetings, ids, rng)
+        write_actions(work / "actions.jsonl", meetings, 2, rng)
+        for name in ("issues.csv", "meetings.jsonl", "actions.jsonl"):
+            with timer() as elapsed:
+                run_fieldkit(data, "import", str(work / name))
+            print(f"fieldkit import {name}: {elapsed():.1f} s", flush=True)
+        app = create_app({"DATA_DIR": data, "ROLE": "central"})
+        conn = connect(app.config["DATABASE"])
+        with timer() as elapsed:
+            made = enrich(conn, rng)
+        print(f"Enriched in {elapsed():.1f} s: {made}", flush=True)
+        accounts.add_user(conn, "kenya", "bench password 1", country="KE", role="viewer")
+        accounts.add_user(conn, "everyone", "bench password 2", country="*", role="admin")
+        conn.close()
+        pages = {
+            "Dashboard": ["/central/dashboard/"],
+            "Dashboard, one partner and a period": [
+                f"/central/dashboard/?org={ORGS[1]}&from={date.today().year - 1}-01-01&to={date.today()}"
+            ],
+            "Follow-up: no response for 30 days": ["/central/follow-up/?show=silent"],
+            "Follow-up: commitments due or past due": ["/central/follow-up/?show=commitments"],
+            "Follow-up: action items overdue": ["/central/follow-up/?show=actions"],
+        }
+        clients = (
+            signed_in(app, "kenya", "bench password 1"),
+            signed_in(app, "everyone", "bench password 2"),
+        )
+        print(f"Load average before timing: {load_average()}", flush=True)
+        for title, paths in pages.items():
+            cells = []
+            for client in clients:
+                p50, p95 = summary_ms(time_pages(client, paths, args.requests))
+                cells.append(f"{p50:.0f} / {p95:.0f} ms")
+            rows.append((title, *cells, f"p95 < {TARGET_P95_MS} ms"))
+        print(f"Load average after timing: {load_average()}", flush=True)
+        return rows
+    finally:
+        if args.keep:
+            print(f"Kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--issues", type=int, default=100_000)
+    parser.add_argument("--meetings", type=int, default=20_000)
+    parser.add_argument("--requests", type=int, default=30)
+    parser.add_argument("--keep", action="store_true", help="Keep the data folder.")
+    args = parser.parse_args(argv)
+    print_machine()
+    print_table(run(args))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
