@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from calendar import monthrange
 from datetime import date
+from urllib.parse import urlencode
 
 from flask import url_for
 
-from ..records import RESOLVED_STATUS, SECTORS, STATUSES
+from ..records import SECTORS, STATUSES
 from . import dashboard_queries as queries
 from .figure_filters import Filters
 
@@ -23,12 +24,18 @@ MAX_MONTHS = 36
 CHART_DISTRICTS = 10
 
 
+def _link(endpoint: str, args: dict) -> str:
+    # A page has some 200 links to two lists: their query strings are encoded here, without
+    # building each route again.
+    return f"{url_for(endpoint)}?{urlencode(args)}" if args else url_for(endpoint)
+
+
 def _issues(f: Filters, **extra) -> str:
-    return url_for("issues.index", **f.link_args(), **extra)
+    return _link("issues.index", {**f.link_args(), **extra})
 
 
 def _followup(f: Filters, show: str, **extra) -> str:
-    return url_for("followup.index", show=show, **f.link_args(), **extra)
+    return _link("followup.index", {"show": show, **f.link_args(), **extra})
 
 
 def month_range(f: Filters, today: date) -> list[tuple[str, str, str]]:
@@ -65,7 +72,7 @@ def figures(conn, f: Filters, today: date, *, by_country: bool) -> dict:
         row = countries.setdefault(r["country"], {"issues": 0, "responded": 0, "resolved": 0})
         row["issues"] += r["n"]
         row["responded"] += r["responded"]
-        row["resolved"] += r["n"] if r["status"] == RESOLVED_STATUS else 0
+        row["resolved"] += r["resolved"]
     sectors = [s for s in SECTORS if any((s, t) in cells for t in STATUSES)]
     sectors += sorted({s for s, _t in cells} - set(sectors))  # codes stored by an older version
     statuses = [t for t in STATUSES if any((s, t) in cells for s in sectors)]
@@ -105,7 +112,9 @@ def figures(conn, f: Filters, today: date, *, by_country: bool) -> dict:
                 "new": found["new"],
                 "resolved": found["resolved"],
                 "new_href": _issues(new_filters),
-                "resolved_href": url_for("issues.index", resolved_from=first, resolved_to=last, **flow_args),
+                "resolved_href": _link(
+                    "issues.index", {**flow_args, "resolved_from": first, "resolved_to": last}
+                ),
             }
         )
 
@@ -123,7 +132,7 @@ def figures(conn, f: Filters, today: date, *, by_country: bool) -> dict:
                     **row,
                     "issues_href": _issues(only),
                     "responded_href": _issues(only, responded="yes"),
-                    "resolved_href": _issues(only, status=RESOLVED_STATUS),
+                    "resolved_href": _issues(only, resolved="yes"),
                     "overdue": commitments.get(code, {}).get("overdue", 0),
                     "overdue_href": _followup(only, "commitments", state="overdue"),
                     "actions": actions.get(code, 0),
