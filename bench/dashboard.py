@@ -20,7 +20,7 @@ import shutil
 import sys
 import tempfile
 import time
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -38,72 +38,55 @@ ORGS = ("kolwa-youth", "haki-maji", "clinic-watch")
 STATUSES = ("reported", "verified", "raised", "acknowledged", "committed", "in_progress", "unresolved")
 
 
-def enrich(conn, rng: random.Random) -> dict[str, int]:
-    """Partners, statuses, budget lines, responses, commitments and resolutions, in plain SQL."""
-    today = date.today()
-    made = {"responses": 0, "commitments": 0, "resolved": 0, "budgets": 0}
-    rows = conn.execute("SELECT id, country, created_at FROM issues").fetchall()
-    events = []
-    with conn:
-        for n, (issue_id, country, created_at) in enumerate(rows):
-            org = ORGS[n % len(ORGS)]
-            status = rng.choice(STATUSES)
-            budget = rng.random() < 0.1
-            conn.execute(
-                "UPDATE issues SET org = ?, status = ?, budget_code = ?, budget_currency = ?, "
-                "budget_allocated = ?, budget_released = ?, budget_spent = ? WHERE id = ?",
-                (
-                    org,
-                    status,
-                    f"PB-{n % 40:03d}" if budget else "",
-                    ("KES" if country == "KE" else "USD") if budget else "",
-                    f"{rng.randrange(10_000, 5_000_000)}.00" if budget else None,
-                    f"{rng.randrange(0, 10_000)}.50" if budget else None,
-                    f"{rng.randrange(0, 5_000)}.25" if budget else None,
-                    issue_id,
-                ),
-            )
-            made["budgets"] += budget
-            reported = date.fromisoformat(created_at[:10])
-            if rng.random() < 1 / 3:
-                answered = min(reported + timedelta(days=rng.randrange(1, 120)), today)
-                promise = rng.random() < 0.5
-                due = answered + timedelta(days=rng.randrange(-10, 90)) if promise else None
-                events.append(
-                    (issue_id, country, org, "response", answered, None, due, int(rng.random() < 0.3))
-                )
-                made["responses"] += 1
-                made["commitments"] += promise
-            if rng.random() < 0.2:
-                fixed = min(reported + timedelta(days=rng.randrange(5, 300)), today)
-                events.append((issue_id, country, org, "status", fixed, "resolved", None, None))
-                made["resolved"] += 1
-        from sync.ids import uuid7
+#: A number from 0 to 999 that looks random but is fixed for each issue (its rowid hashed).
+R = "((i.rowid * 2654435761) % 1000)"
 
-        conn.executemany(
-            "INSERT INTO issue_events (id, created_at, org, country, issue_id, kind, occurred_on, status, "
-            "due_on, fulfilled, commitment) VALUES (?, '2026-01-01T00:00:00Z', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    uuid7(),
-                    org,
-                    country,
-                    issue_id,
-                    kind,
-                    on.isoformat(),
-                    status,
-                    due.isoformat() if due else None,
-                    fulfilled,
-                    "Repair it" if due else "",
-                )
-                for issue_id, country, org, kind, on, status, due, fulfilled in events
-            ],
+
+def enrich(conn) -> dict[str, int]:
+    """Partners, statuses, budget lines, responses, commitments and resolutions, in set-wise SQL."""
+    today = date.today().isoformat()
+    orgs = " ".join(f"WHEN {n} THEN '{org}'" for n, org in enumerate(ORGS))
+    statuses = " ".join(f"WHEN {n} THEN '{status}'" for n, status in enumerate(STATUSES))
+    with conn:
+        conn.execute(
+            f"UPDATE issues AS i SET org = CASE i.rowid % {len(ORGS)} {orgs} END, "
+            f"status = CASE {R} % {len(STATUSES)} {statuses} END"
+        )
+        conn.execute(
+            f"UPDATE issues AS i SET budget_code = 'PB-' || ({R} % 40), "
+            "budget_currency = CASE country WHEN 'KE' THEN 'KES' ELSE 'USD' END, "
+            f"budget_allocated = (10000 + {R} * 4000) || '.00', budget_released = ({R} * 9) || '.50', "
+            f"budget_spent = ({R} * 4) || '.25' WHERE {R} % 10 = 0"
+        )
+        columns = (
+            "id, created_at, org, country, issue_id, kind, occurred_on, status, due_on, fulfilled, commitment"
+        )
+        conn.execute(
+            f"INSERT INTO issue_events ({columns}) "
+            "SELECT lower(hex(randomblob(16))), '2026-01-01T00:00:00Z', org, country, id, 'response', answered, "
+            "NULL, CASE WHEN r % 2 = 0 THEN date(answered, '+' || (r % 100 - 10) || ' days') END, "
+            "CASE WHEN r % 2 = 0 THEN r % 10 < 3 END, CASE WHEN r % 2 = 0 THEN 'Repair it' ELSE '' END "
+            f"FROM (SELECT i.*, {R} AS r, min(date(substr(i.created_at, 1, 10), '+' || ({R} % 120 + 1) || "
+            f"' days'), ?) AS answered FROM issues i WHERE {R} % 3 = 0)",
+            (today,),
+        )
+        conn.execute(
+            f"INSERT INTO issue_events ({columns}) "
+            "SELECT lower(hex(randomblob(16))), '2026-01-01T00:00:00Z', org, country, id, 'status', "
+            f"min(date(substr(i.created_at, 1, 10), '+' || ({R} % 295 + 5) || ' days'), ?), 'resolved', "
+            f"NULL, NULL, '' FROM issues i WHERE {R} % 5 = 1",
+            (today,),
         )
         conn.execute("UPDATE issues SET status = 'resolved' WHERE resolved_on IS NOT NULL")
-        conn.execute("UPDATE meetings SET org = ?", (ORGS[0],))
-        conn.execute("UPDATE meeting_actions SET org = ?", (ORGS[0],))
-        conn.execute("ANALYZE")
-    return made
+        conn.execute("UPDATE meetings AS i SET org = CASE i.rowid % 3 " + orgs + " END")
+        conn.execute("UPDATE meeting_actions SET org = (SELECT org FROM meetings m WHERE m.id = meeting_id)")
+    count = conn.execute
+    return {
+        "responses": count("SELECT COUNT(*) FROM issues WHERE first_response_on IS NOT NULL").fetchone()[0],
+        "commitments": count("SELECT COUNT(*) FROM issue_events WHERE due_on IS NOT NULL").fetchone()[0],
+        "resolved": count("SELECT COUNT(*) FROM issues WHERE resolved_on IS NOT NULL").fetchone()[0],
+        "budgets": count("SELECT COUNT(*) FROM issues WHERE budget_code <> ''").fetchone()[0],
+    }
 
 
 def time_pages(client, paths: list[str], requests: int) -> tuple[list[float], list[float]]:
@@ -154,7 +137,7 @@ def run(args) -> list[tuple[str, str, str]]:
         app = create_app({"DATA_DIR": data, "ROLE": "central"})
         conn = connect(app.config["DATABASE"])
         with timer() as elapsed:
-            made = enrich(conn, rng)
+            made = enrich(conn)
         print(f"Enriched in {elapsed():.1f} s: {made}", flush=True)
         accounts.add_user(conn, "kenya", "bench password 1", country="KE", role="viewer")
         accounts.add_user(conn, "everyone", "bench password 2", country="*", role="admin")

@@ -71,7 +71,7 @@ def months(conn, f: Filters, first: str, last: str) -> dict[str, dict[str, int]]
     where, params = issue_where(f, period=False)
     found: dict[str, dict[str, int]] = {}
     new = conn.execute(
-        f"SELECT substr(i.created_at, 1, 7) AS month, COUNT(*) FROM issues i INDEXED BY issues_dashboard "
+        f"SELECT substr(i.created_at, 1, 7) AS month, COUNT(*) FROM issues i INDEXED BY issues_reported "
         f"WHERE {where} AND i.created_at >= ? AND i.created_at < date(?, '+1 day') GROUP BY month",
         [*params, first, last],
     ).fetchall()
@@ -109,7 +109,7 @@ def commitments(conn, f: Filters, today: date) -> dict[str, dict[str, int]]:
     state_params = [value for s in states for value in followup_queries.state_params(s, today)]
     rows = conn.execute(
         f"SELECT e.country, {sums} FROM issue_events e INDEXED BY issue_events_commitments "
-        f"JOIN issues i ON i.id = e.issue_id WHERE {where} GROUP BY e.country",
+        f"JOIN issues i INDEXED BY issues_id_state ON i.id = e.issue_id WHERE {where} GROUP BY e.country",
         [*state_params, *params],
     ).fetchall()
     return {row[0]: {s: int(row[n + 1]) for n, s in enumerate(states)} for row in rows}
@@ -120,7 +120,7 @@ def overdue_actions(conn, f: Filters, today: date) -> dict[str, int]:
     where, params = followup_queries.action_where(f, today)
     rows = conn.execute(
         "SELECT a.country, COUNT(*) FROM meeting_actions a INDEXED BY meeting_actions_followup "
-        f"JOIN meetings m ON m.id = a.meeting_id WHERE {where} GROUP BY a.country",
+        f"JOIN meetings m INDEXED BY meetings_id_state ON m.id = a.meeting_id WHERE {where} GROUP BY a.country",
         params,
     ).fetchall()
     return dict(rows)
@@ -129,12 +129,13 @@ def overdue_actions(conn, f: Filters, today: date) -> dict[str, int]:
 def organisations(conn, country: str | None) -> list[str]:
     """The partner organisations with issues (in ``country`` if given), for the filter's choices.
 
-    Hops from one partner to the next through the dashboard index (a few reads per partner,
-    not one per issue); across countries, from one (country, partner) pair to the next.
+    Hops from one partner to the next through an index on (deleted, country, org, ...) (a few
+    reads per partner, not one per issue); across countries, from one (country, partner) pair
+    to the next.
     """
     if country is not None:
         step = (
-            "(SELECT MIN(org) FROM issues INDEXED BY issues_dashboard "
+            "(SELECT MIN(org) FROM issues INDEXED BY issues_silent "
             "WHERE deleted = 0 AND country = :country AND org > {after})"
         )
         rows = conn.execute(
@@ -150,7 +151,7 @@ def organisations(conn, country: str | None) -> list[str]:
         ).fetchall()
         return [r[0] for r in rows]
     step = (
-        "(SELECT {column} FROM issues INDEXED BY issues_dashboard "
+        "(SELECT {column} FROM issues INDEXED BY issues_silent "
         "WHERE deleted = 0 AND (country, org) > ({country}, {org}) ORDER BY country, org LIMIT 1)"
     )
     after = {"country": "found.country", "org": "found.org"}

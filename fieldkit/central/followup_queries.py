@@ -107,7 +107,8 @@ def commitments(conn, f: Filters, *, today: date, state: str, page: int = 1, siz
     select = (
         "e.id, e.issue_id, e.occurred_on, e.due_on, e.fulfilled, e.commitment, e.country, e.org, "
         "i.ref, i.title, i.language, i.status "
-        "FROM issue_events e INDEXED BY issue_events_commitments JOIN issues i ON i.id = e.issue_id"
+        "FROM issue_events e INDEXED BY issue_events_commitments "
+        "JOIN issues i INDEXED BY issues_id_state ON i.id = e.issue_id"
     )
     order = "e.country, e.org, e.due_on IS NULL, e.due_on, e.occurred_on, e.id"
     return _page(conn, select, where, [*params, *state_params(state, today)], order, page, size)
@@ -119,6 +120,7 @@ def actions(conn, f: Filters, *, today: date, page: int = 1, size: int = 25):
     select = (
         "a.id, a.meeting_id, a.what, a.owner_kind, a.owner_name, a.due_on, a.language, a.country, a.org, "
         "a.issue_id, m.ref AS meeting_ref, m.title AS meeting_title, m.language AS meeting_language "
-        "FROM meeting_actions a INDEXED BY meeting_actions_followup JOIN meetings m ON m.id = a.meeting_id"
+        "FROM meeting_actions a INDEXED BY meeting_actions_followup "
+        "JOIN meetings m INDEXED BY meetings_id_state ON m.id = a.meeting_id"
     )
     return _page(conn, select, where, params, "a.country, a.org, a.due_on, a.id", page, size)
