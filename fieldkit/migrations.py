@@ -547,8 +547,9 @@ def m11_read_tokens(conn):
 @migration
 def m20_dashboard(conn):
     """Dashboards and follow-up lists (issue 11): when each issue first had a government response
-    and when it was first resolved, derived from its timeline by triggers (never journaled, like
-    ``last_response_on``), and the covering indexes that keep central's figures and lists fast.
+    and when it was first resolved, and how many days after its report, derived from its timeline
+    by triggers (never journaled, like ``last_response_on``), and the covering indexes that keep
+    central's figures and lists fast.
 
     The kinds and the status come from fieldkit.records, so the SQL never restates them.
     """
@@ -558,33 +559,42 @@ def m20_dashboard(conn):
         return ", ".join("'" + value.replace("'", "''") + "'" for value in values)
 
     responses, resolved = quoted(RESPONSE_KINDS), quoted([RESOLVED_STATUS])
-    derive = f"""
-        UPDATE issues SET
-            first_response_on = (
-                SELECT MIN(occurred_on) FROM issue_events
-                WHERE issue_id = NEW.issue_id AND kind IN ({responses}) AND deleted = 0),
-            resolved_on = (
-                SELECT MIN(occurred_on) FROM issue_events
-                WHERE issue_id = NEW.issue_id AND status = {resolved} AND deleted = 0)
-        WHERE id = NEW.issue_id;
-    """
+    first = {
+        "first_response_on": f"kind IN ({responses})",
+        "resolved_on": f"status = {resolved}",
+    }
+    days = {"first_response_on": "response_days", "resolved_on": "resolution_days"}
+
+    def assignments(issue: str) -> str:
+        found = {
+            column: f"(SELECT MIN(occurred_on) FROM issue_events e WHERE e.issue_id = {issue} "
+            f"AND e.{condition} AND e.deleted = 0)"
+            for column, condition in first.items()
+        }
+        # A day before the report (an answer recorded late) counts as 0 days.
+        return ", ".join(
+            [f"{column} = {query}" for column, query in found.items()]
+            + [
+                f"{days[column]} = MAX(0, CAST(julianday({query}) - julianday(substr(created_at, 1, 10)) "
+                "AS INTEGER))"
+                for column, query in found.items()
+            ]
+        )
+
+    derive = f"UPDATE issues SET {assignments('NEW.issue_id')} WHERE id = NEW.issue_id;"
     run_script(
         conn,
         f"""
         ALTER TABLE issues ADD COLUMN first_response_on TEXT;
         ALTER TABLE issues ADD COLUMN resolved_on TEXT;
-        UPDATE issues SET
-            first_response_on = (
-                SELECT MIN(occurred_on) FROM issue_events e
-                WHERE e.issue_id = issues.id AND e.kind IN ({responses}) AND e.deleted = 0),
-            resolved_on = (
-                SELECT MIN(occurred_on) FROM issue_events e
-                WHERE e.issue_id = issues.id AND e.status = {resolved} AND e.deleted = 0);
+        ALTER TABLE issues ADD COLUMN response_days INTEGER;
+        ALTER TABLE issues ADD COLUMN resolution_days INTEGER;
+        UPDATE issues SET {assignments("issues.id")};
         CREATE TRIGGER issue_events_first_dates AFTER INSERT ON issue_events
             WHEN NEW.kind IN ({responses}) OR NEW.status = {resolved}
         BEGIN {derive} END;
         CREATE TRIGGER issue_events_first_dates_again AFTER UPDATE ON issue_events BEGIN {derive} END;
-        -- Every issue figure reads this index alone (a country's slice, or all of it for '*'),
+        -- Every issue count reads this index alone (a country's slice, or all of it for '*'),
         -- in the order the counts are grouped by, so they are summed without sorting.
         CREATE INDEX issues_dashboard ON issues (deleted, country, sector, status, district, org,
             created_at, first_response_on, resolved_on);
@@ -592,13 +602,18 @@ def m20_dashboard(conn):
         CREATE INDEX issues_reported ON issues (deleted, country, created_at, org);
         CREATE INDEX issues_resolved ON issues (deleted, country, resolved_on, org)
             WHERE resolved_on IS NOT NULL;
+        -- Medians: the days in order, so the middle one is found without sorting.
+        CREATE INDEX issues_response_days ON issues (deleted, response_days, country, org, created_at)
+            WHERE response_days IS NOT NULL;
+        CREATE INDEX issues_resolution_days ON issues (deleted, resolution_days, country, org, created_at)
+            WHERE resolution_days IS NOT NULL;
         CREATE INDEX issues_budget ON issues (deleted, country, org, created_at, budget_currency,
             budget_allocated, budget_released, budget_spent) WHERE budget_code <> '';
         -- Open issues waiting for a response, by partner, longest silence first.
         CREATE INDEX issues_silent ON issues (deleted, country, org,
             COALESCE(last_response_on, substr(created_at, 1, 10)), status);
         CREATE INDEX issue_events_commitments ON issue_events (kind, deleted, country, org, due_on,
-            fulfilled, occurred_on, issue_id);
+            fulfilled, occurred_on, issue_id) WHERE due_on IS NOT NULL OR commitment <> '';
         CREATE INDEX meeting_actions_followup ON meeting_actions (status, deleted, country, org, due_on,
             meeting_id);
         -- A commitment's issue, an action item's meeting: whether it is deleted (and the issue's

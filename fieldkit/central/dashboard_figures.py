@@ -12,8 +12,10 @@ from calendar import monthrange
 from datetime import date
 from urllib.parse import urlencode
 
+from babel.dates import format_skeleton
 from flask import url_for
 
+from ..i18n import formatting_locale
 from ..records import SECTORS, STATUSES
 from . import dashboard_queries as queries
 from .figure_filters import Filters
@@ -108,6 +110,9 @@ def figures(conn, f: Filters, today: date, *, by_country: bool) -> dict:
         month_rows.append(
             {
                 "month": month,
+                "label": format_skeleton(
+                    "yMMM", date.fromisoformat(f"{month}-01"), locale=formatting_locale()
+                ),
                 "first": first,
                 "new": found["new"],
                 "resolved": found["resolved"],
@@ -151,16 +156,16 @@ def figures(conn, f: Filters, today: date, *, by_country: bool) -> dict:
         "not_responded": total - responded,
         "not_responded_href": _issues(f, responded="no"),
         "share": responded / total if total else None,
-        "median_response": queries.median_days(conn, f, "first_response_on", responded),
+        "median_response": queries.median_days(conn, f, "response_days", responded),
         "resolved": resolved,
         "resolved_href": _issues(f, resolved="yes"),
-        "median_resolution": queries.median_days(conn, f, "resolved_on", resolved),
+        "median_resolution": queries.median_days(conn, f, "resolution_days", resolved),
         "statuses": statuses,
         "matrix": matrix,
         "status_totals": status_totals,
         "districts": district_rows,
         "charts": {
-            "months": [{"label": m["month"], "bars": [m["new"], m["resolved"]]} for m in month_rows],
+            "months": [{"label": m["label"], "bars": [m["new"], m["resolved"]]} for m in month_rows],
             "sectors": [
                 {"label": SECTORS.get(r["sector"], r["sector"]), "bars": [r["total"]]} for r in matrix
             ],

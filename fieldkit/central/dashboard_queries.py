@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from ..records import COUNTRIES
 from . import followup_queries
 from .figure_filters import Filters
 
@@ -50,16 +51,15 @@ def issue_counts(conn, f: Filters) -> list[dict]:
 
 
 def median_days(conn, f: Filters, column: str, count: int) -> float | None:
-    """The median number of days from report to ``column`` (first response or resolution) over
-    the ``count`` issues that have it (a day before the report counts as 0)."""
-    assert column in {"first_response_on", "resolved_on"}
+    """The median of ``column`` (days from report to first response, or to resolution) over the
+    ``count`` issues that have it, read in order from the column's index (no sorting)."""
+    assert column in {"response_days", "resolution_days"}
     if count <= 0:
         return None
     where, params = issue_where(f)
     rows = conn.execute(
-        f"SELECT MAX(0, julianday(i.{column}) - julianday(substr(i.created_at, 1, 10))) AS days "
-        f"FROM issues i INDEXED BY issues_dashboard WHERE {where} AND i.{column} IS NOT NULL "
-        "ORDER BY days LIMIT ? OFFSET ?",
+        f"SELECT i.{column} FROM issues i INDEXED BY issues_{column} WHERE {where} AND i.{column} IS NOT NULL "
+        f"ORDER BY i.{column} LIMIT ? OFFSET ?",
         [*params, 2 - count % 2, (count - 1) // 2],
     ).fetchall()
     return sum(r[0] for r in rows) / len(rows)
@@ -70,10 +70,12 @@ def months(conn, f: Filters, first: str, last: str) -> dict[str, dict[str, int]]
     resolved (by the date of their first change to resolved, whenever they were reported)."""
     where, params = issue_where(f, period=False)
     found: dict[str, dict[str, int]] = {}
+    # Across countries, one range of the index per country rather than the whole index.
+    every = "" if f.country is not None else f" AND i.country IN ({', '.join('?' for _ in COUNTRIES)})"
     new = conn.execute(
         f"SELECT substr(i.created_at, 1, 7) AS month, COUNT(*) FROM issues i INDEXED BY issues_reported "
-        f"WHERE {where} AND i.created_at >= ? AND i.created_at < date(?, '+1 day') GROUP BY month",
-        [*params, first, last],
+        f"WHERE {where}{every} AND i.created_at >= ? AND i.created_at < date(?, '+1 day') GROUP BY month",
+        [*params, *(COUNTRIES if every else ()), first, last],
     ).fetchall()
     resolved = conn.execute(
         f"SELECT substr(i.resolved_on, 1, 7) AS month, COUNT(*) FROM issues i INDEXED BY issues_resolved "
@@ -127,17 +129,17 @@ def overdue_actions(conn, f: Filters, today: date) -> dict[str, int]:
 
 
 def organisations(conn, country: str | None) -> list[str]:
-    """The partner organisations with issues (in ``country`` if given), for the filter's choices.
+    """The partner organisations with issues (in ``country``, or in any country), for the filter.
 
-    Hops from one partner to the next through an index on (deleted, country, org, ...) (a few
-    reads per partner, not one per issue); across countries, from one (country, partner) pair
-    to the next.
+    Hops from one partner to the next through an index on (deleted, country, org, ...): a few
+    reads per partner, not one per issue.
     """
-    if country is not None:
-        step = (
-            "(SELECT MIN(org) FROM issues INDEXED BY issues_silent "
-            "WHERE deleted = 0 AND country = :country AND org > {after})"
-        )
+    step = (
+        "(SELECT MIN(org) FROM issues INDEXED BY issues_silent "
+        "WHERE deleted = 0 AND country = :country AND org > {after})"
+    )
+    found: set[str] = set()
+    for code in COUNTRIES if country is None else (country,):
         rows = conn.execute(
             f"""
             WITH RECURSIVE found (org) AS (
@@ -147,24 +149,7 @@ def organisations(conn, country: str | None) -> list[str]:
             )
             SELECT org FROM found WHERE org IS NOT NULL LIMIT 1000
             """,
-            {"country": country},
+            {"country": code},
         ).fetchall()
-        return [r[0] for r in rows]
-    step = (
-        "(SELECT {column} FROM issues INDEXED BY issues_silent "
-        "WHERE deleted = 0 AND (country, org) > ({country}, {org}) ORDER BY country, org LIMIT 1)"
-    )
-    after = {"country": "found.country", "org": "found.org"}
-    rows = conn.execute(
-        f"""
-        WITH RECURSIVE found (country, org) AS (
-            SELECT {step.format(column="country", country="''", org="''")},
-                   {step.format(column="org", country="''", org="''")}
-            UNION ALL
-            SELECT {step.format(column="country", **after)}, {step.format(column="org", **after)}
-            FROM found WHERE found.country IS NOT NULL LIMIT 5001
-        )
-        SELECT DISTINCT org FROM found WHERE country IS NOT NULL AND org <> '' ORDER BY org LIMIT 1000
-        """
-    ).fetchall()
-    return [r[0] for r in rows]
+        found.update(r[0] for r in rows)
+    return sorted(found)[:1000]
