@@ -101,7 +101,7 @@ def figures(conn, f: Filters, today: date, *, by_country: bool) -> dict:
     ]
 
     shown_months = month_range(f, today)
-    flows = queries.months(conn, f, shown_months[0][1], shown_months[-1][2]) if shown_months else {}
+    flows = queries.months(conn, f, shown_months)
     month_rows = []
     for month, first, last in shown_months:
         found = flows.get(month, {"new": 0, "resolved": 0})

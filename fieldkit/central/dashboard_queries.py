@@ -65,27 +65,29 @@ def median_days(conn, f: Filters, column: str, count: int) -> float | None:
     return sum(r[0] for r in rows) / len(rows)
 
 
-def months(conn, f: Filters, first: str, last: str) -> dict[str, dict[str, int]]:
-    """Per month ('YYYY-MM') from ``first`` to ``last`` (ISO dates): issues reported, and issues
-    resolved (by the date of their first change to resolved, whenever they were reported)."""
+def months(conn, f: Filters, bounds: list[tuple[str, str, str]]) -> dict[str, dict[str, int]]:
+    """For each (month, first day, last day) in ``bounds``: issues reported in those days, and
+    issues resolved in them (first change to resolved, whenever they were reported).
+
+    Each is a count of one range of an index (across countries, one range per country), so no
+    row is read and nothing is sorted.
+    """
+    if not bounds:
+        return {}
     where, params = issue_where(f, period=False)
-    found: dict[str, dict[str, int]] = {}
-    # Across countries, one range of the index per country rather than the whole index.
-    every = "" if f.country is not None else f" AND i.country IN ({', '.join('?' for _ in COUNTRIES)})"
-    new = conn.execute(
-        f"SELECT substr(i.created_at, 1, 7) AS month, COUNT(*) FROM issues i INDEXED BY issues_reported "
-        f"WHERE {where}{every} AND i.created_at >= ? AND i.created_at < date(?, '+1 day') GROUP BY month",
-        [*params, *(COUNTRIES if every else ()), first, last],
+    every, every_params = "", []
+    if f.country is None:
+        every, every_params = f" AND i.country IN ({', '.join('?' for _ in COUNTRIES)})", list(COUNTRIES)
+    values = ", ".join("(?, ?, ?)" for _ in bounds)
+    rows = conn.execute(
+        f"WITH m (month, first, last) AS (VALUES {values}) SELECT m.month, "
+        f"(SELECT COUNT(*) FROM issues i INDEXED BY issues_reported WHERE {where}{every} "
+        "AND i.created_at >= m.first AND i.created_at < date(m.last, '+1 day')), "
+        f"(SELECT COUNT(*) FROM issues i INDEXED BY issues_resolved WHERE {where}{every} "
+        "AND i.resolved_on >= m.first AND i.resolved_on <= m.last) FROM m",
+        [*(value for bound in bounds for value in bound), *params, *every_params, *params, *every_params],
     ).fetchall()
-    resolved = conn.execute(
-        f"SELECT substr(i.resolved_on, 1, 7) AS month, COUNT(*) FROM issues i INDEXED BY issues_resolved "
-        f"WHERE {where} AND i.resolved_on >= ? AND i.resolved_on <= ? GROUP BY month",
-        [*params, first, last],
-    ).fetchall()
-    for kind, rows in (("new", new), ("resolved", resolved)):
-        for month, n in rows:
-            found.setdefault(month, {"new": 0, "resolved": 0})[kind] = n
-    return found
+    return {month: {"new": new, "resolved": resolved} for month, new, resolved in rows}
 
 
 def budgets(conn, f: Filters) -> list[dict]:
