@@ -113,7 +113,7 @@ def commitments(conn, f: Filters, today: date) -> dict[str, dict[str, int]]:
     state_params = [value for s in states for value in followup_queries.state_params(s, today)]
     rows = conn.execute(
         f"SELECT e.country, {sums} FROM issue_events e INDEXED BY issue_events_commitments "
-        f"JOIN issues i INDEXED BY issues_id_state ON i.id = e.issue_id WHERE {where} GROUP BY e.country",
+        f"WHERE {where} GROUP BY e.country",
         [*state_params, *params],
     ).fetchall()
     return {row[0]: {s: int(row[n + 1]) for n, s in enumerate(states)} for row in rows}

@@ -15,13 +15,16 @@ from .figure_filters import Filters
 #: A commitment is "due soon" when it falls due within this many days.
 SOON_DAYS = 14
 SILENT = "COALESCE(i.last_response_on, substr(i.created_at, 1, 10))"
-_CLOSED = f"i.status NOT IN ({', '.join('?' for _ in CLOSED_STATUSES)})"
+_CLOSED_LIST = f"({', '.join('?' for _ in CLOSED_STATUSES)})"
+_CLOSED = f"i.status NOT IN {_CLOSED_LIST}"
 _OPEN = "COALESCE(e.fulfilled, 0) = 0"
-#: What each state of a commitment means (SQL over ``e`` the response and ``i`` its issue);
-#: its parameters come from :func:`state_params`.
+# The issue's status, looked up only for the commitments still open and due (not a join).
+_ISSUE_OPEN = f"(SELECT s.status FROM issues s INDEXED BY issues_id_state WHERE s.id = e.issue_id) NOT IN {_CLOSED_LIST}"
+#: What each state of a commitment means (SQL over ``e``, the response); its parameters come
+#: from :func:`state_params`.
 COMMITMENT_STATES = {
-    "due": f"{_OPEN} AND e.due_on <= ? AND {_CLOSED}",
-    "overdue": f"{_OPEN} AND e.due_on < ? AND {_CLOSED}",
+    "due": f"{_OPEN} AND e.due_on <= ? AND {_ISSUE_OPEN}",
+    "overdue": f"{_OPEN} AND e.due_on < ? AND {_ISSUE_OPEN}",
     "made": "1 = 1",
     "kept": "e.fulfilled = 1",
 }
@@ -54,13 +57,14 @@ def _scoped(alias: str, f: Filters, date_column: str | None) -> tuple[list[str],
 
 
 def commitment_where(f: Filters) -> tuple[str, list]:
-    """Government responses with a commitment (a due date or a text), made in the period."""
+    """Government responses with a commitment (a due date or a text), made in the period, of
+    issues not deleted (the few deleted issues are listed once, rather than each issue looked up)."""
     kinds = ", ".join("?" for _ in RESPONSE_KINDS)
     clauses = [
         f"e.kind IN ({kinds})",
         "e.deleted = 0",
         "(e.due_on IS NOT NULL OR e.commitment <> '')",
-        "i.deleted = 0",
+        "e.issue_id NOT IN (SELECT id FROM issues WHERE deleted = 1)",
     ]
     scoped, params = _scoped("e", f, "e.occurred_on")
     return " AND ".join(clauses + scoped), [*RESPONSE_KINDS, *params]

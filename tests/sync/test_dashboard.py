@@ -55,7 +55,8 @@ def resolve(conn, issue_id, on):
 
 
 def seed_country(conn, country: str) -> dict:
-    """Five issues of known answers (and a deleted one), a meeting with three action items.
+    """Five issues of known answers (and a deleted one with a commitment), a meeting with three
+    action items.
 
     Days from report to first response: 4, 10, 1 (median 4); to resolution: 20.
     Commitments: 3 made, 1 kept, 1 overdue, 1 due in five days. Action items overdue: 1.
@@ -94,6 +95,7 @@ def seed_country(conn, country: str) -> dict:
     respond(conn, four, ago(9), due=(TODAY + timedelta(days=5)).isoformat())
     five = issue(conn, country, f"{name} road", sector="roads", reported=5)
     gone = issue(conn, country, f"{name} deleted", reported=20)
+    respond(conn, gone, ago(19), due=ago(2))  # counts nowhere: its issue is deleted
     issues.delete_issue(conn, gone)
     meeting_id = meetings.create_meeting(
         conn,
