@@ -634,3 +634,83 @@ def m24_device_names(conn):
 def m24_account_time_zone(conn):
     """An account's own time zone at central (issue 12); empty: its country's main zone."""
     run_script(conn, "ALTER TABLE central_users ADD COLUMN time_zone TEXT NOT NULL DEFAULT '';")
+
+
+@migration
+def m20_dashboard(conn):
+    """Dashboards and follow-up lists (issue 11): when each issue first had a government response
+    and when it was first resolved, and how many days after its report, derived from its timeline
+    by triggers (never journaled, like ``last_response_on``), and the covering indexes that keep
+    central's figures and lists fast.
+
+    The kinds and the status come from fieldkit.records, so the SQL never restates them.
+    """
+    from .records import RESOLVED_STATUS, RESPONSE_KINDS
+
+    def quoted(values) -> str:
+        return ", ".join("'" + value.replace("'", "''") + "'" for value in values)
+
+    responses, resolved = quoted(RESPONSE_KINDS), quoted([RESOLVED_STATUS])
+    first = {
+        "first_response_on": f"kind IN ({responses})",
+        "resolved_on": f"status = {resolved}",
+    }
+    days = {"first_response_on": "response_days", "resolved_on": "resolution_days"}
+
+    def assignments(issue: str) -> str:
+        found = {
+            column: f"(SELECT MIN(occurred_on) FROM issue_events e WHERE e.issue_id = {issue} "
+            f"AND e.{condition} AND e.deleted = 0)"
+            for column, condition in first.items()
+        }
+        # A day before the report (an answer recorded late) counts as 0 days.
+        return ", ".join(
+            [f"{column} = {query}" for column, query in found.items()]
+            + [
+                f"{days[column]} = MAX(0, CAST(julianday({query}) - julianday(substr(created_at, 1, 10)) "
+                "AS INTEGER))"
+                for column, query in found.items()
+            ]
+        )
+
+    derive = f"UPDATE issues SET {assignments('NEW.issue_id')} WHERE id = NEW.issue_id;"
+    run_script(
+        conn,
+        f"""
+        ALTER TABLE issues ADD COLUMN first_response_on TEXT;
+        ALTER TABLE issues ADD COLUMN resolved_on TEXT;
+        ALTER TABLE issues ADD COLUMN response_days INTEGER;
+        ALTER TABLE issues ADD COLUMN resolution_days INTEGER;
+        UPDATE issues SET {assignments("issues.id")};
+        CREATE TRIGGER issue_events_first_dates AFTER INSERT ON issue_events
+            WHEN NEW.kind IN ({responses}) OR NEW.status = {resolved}
+        BEGIN {derive} END;
+        CREATE TRIGGER issue_events_first_dates_again AFTER UPDATE ON issue_events BEGIN {derive} END;
+        -- Every issue count reads this index alone (a country's slice, or all of it for '*'),
+        -- in the order the counts are grouped by, so they are summed without sorting.
+        CREATE INDEX issues_dashboard ON issues (deleted, country, sector, status, district, org,
+            created_at, first_response_on, resolved_on);
+        -- Issues reported per month: the period's range of a country's slice.
+        CREATE INDEX issues_reported ON issues (deleted, country, created_at, org);
+        CREATE INDEX issues_resolved ON issues (deleted, country, resolved_on, org)
+            WHERE resolved_on IS NOT NULL;
+        -- Medians: the days in order, so the middle one is found without sorting.
+        CREATE INDEX issues_response_days ON issues (deleted, response_days, country, org, created_at)
+            WHERE response_days IS NOT NULL;
+        CREATE INDEX issues_resolution_days ON issues (deleted, resolution_days, country, org, created_at)
+            WHERE resolution_days IS NOT NULL;
+        CREATE INDEX issues_budget ON issues (deleted, country, org, created_at, budget_currency,
+            budget_allocated, budget_released, budget_spent) WHERE budget_code <> '';
+        -- Open issues waiting for a response, by partner, longest silence first.
+        CREATE INDEX issues_silent ON issues (deleted, country, org,
+            COALESCE(last_response_on, substr(created_at, 1, 10)), status);
+        CREATE INDEX issue_events_commitments ON issue_events (kind, deleted, country, org, due_on,
+            fulfilled, occurred_on, issue_id) WHERE due_on IS NOT NULL OR commitment <> '';
+        CREATE INDEX meeting_actions_followup ON meeting_actions (status, deleted, country, org, due_on,
+            meeting_id);
+        -- A commitment's issue, an action item's meeting: whether it is deleted (and the issue's
+        -- status) read from an index, not from each whole row.
+        CREATE INDEX issues_id_state ON issues (id, deleted, status);
+        CREATE INDEX meetings_id_state ON meetings (id, deleted);
+        """,
+    )

@@ -45,6 +45,9 @@ STATUSES = {
 
 #: Statuses after which nobody is waiting for the government any more.
 CLOSED_STATUSES = ("resolved", "unresolved", "duplicate")
+#: The status that says the problem was fixed; an issue's resolution date is that of its first
+#: timeline change to it (dashboards and follow-up lists).
+RESOLVED_STATUS = "resolved"
 
 SEVERITIES = {
     1: _l("1 — minor"),
@@ -59,6 +62,9 @@ EVENT_KINDS = {
     "visit": _l("Follow-up visit"),
     "note": _l("Note"),
 }
+
+#: Timeline events that record the government's answer: an issue with one "has a response".
+RESPONSE_KINDS = ("response",)
 
 CHANNELS = {
     "meeting": _l("Meeting"),
@@ -259,6 +265,8 @@ ACTION_STATUSES = {
     "done": _lp("action status", "Done"),
     "dropped": _lp("action status", "Dropped"),
 }
+#: An action item still to be done (overdue once its due date has passed).
+OPEN_ACTION_STATUS = "open"
 
 LINK_OUTCOMES = {
     "discussed": _l("Discussed, no outcome yet"),

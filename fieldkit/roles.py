@@ -190,6 +190,9 @@ ROUTES: dict[str, Access] = {
     "learning.unmark": _TEAM,
     "evidence.issue": _READ,
     "evidence.meeting": _READ,
+    # The dashboard and follow-up lists: every account, within its country.
+    "dashboard.index": _SIGNED_IN,
+    "followup.index": _SIGNED_IN,
     # Central's sync API: three open calls (what it is, its description, enrolment), the rest by device token.
     "sync_api.info": _CENTRAL_OPEN,
     "sync_api.openapi": _CENTRAL_OPEN,

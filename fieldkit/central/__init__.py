@@ -41,7 +41,9 @@ def init_app(app) -> None:
         admin,
         api,
         audit,
+        dashboard,
         export_views,
+        followup,
         learning_views,
         place_views,
         read_api,
@@ -62,4 +64,6 @@ def init_app(app) -> None:
     app.register_blueprint(token_views.bp)
     app.register_blueprint(read_api.bp)
     app.register_blueprint(learning_views.bp)
+    app.register_blueprint(dashboard.bp)
+    app.register_blueprint(followup.bp)
     app.after_request(audit.record_change)

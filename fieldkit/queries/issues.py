@@ -214,6 +214,7 @@ def _where(filters: dict, today: date, country: str | None = None) -> tuple[list
     if filters.get("severity"):
         clauses.append("i.severity = ?")
         params.append(int(filters["severity"]))
+    _dashboard_filters(filters, clauses, params)
     if filters.get("overdue"):
         clauses.append("i.commitment_due_on < ?")
         params.append(today.isoformat())
@@ -225,6 +226,35 @@ def _where(filters: dict, today: date, country: str | None = None) -> tuple[list
         clauses.append(search)
         params.extend(search_params)
     return clauses, params
+
+
+#: The conditions of the issue list's filters that the central dashboard links with (the view
+#: has checked each value): the same as the dashboard's own (central.dashboard_queries).
+DASHBOARD_FILTERS = {
+    "country": ("i.country = ?",),
+    "org": ("i.org = ?",),
+    "from": ("i.created_at >= ?",),
+    "to": ("i.created_at < date(?, '+1 day')",),
+    "resolved_from": ("i.resolved_on >= ?",),
+    "resolved_to": ("i.resolved_on <= ?",),
+}
+
+
+def _dashboard_filters(filters: dict, clauses: list, params: list) -> None:
+    for name, (clause,) in DASHBOARD_FILTERS.items():
+        if filters.get(name):
+            clauses.append(clause)
+            params.append(filters[name])
+    if filters.get("responded") in ("yes", "no"):
+        clauses.append(f"i.first_response_on IS {'NOT ' if filters['responded'] == 'yes' else ''}NULL")
+    if filters.get("resolved") == "yes":
+        clauses.append("i.resolved_on IS NOT NULL")
+    budget = filters.get("budget")
+    if budget:
+        clauses.append("i.budget_code <> ''")
+        if budget != "yes":
+            clauses.append("i.budget_currency = ?")
+            params.append("" if budget == "-" else budget)
 
 
 #: Lists count matching issues up to this many past the page shown; beyond, they say
@@ -283,7 +313,7 @@ def list_issues(
     where = " AND ".join(clauses)
     sort = sort if sort in SORTS else "updated"
     offset = (max(page, 1) - 1) * page_size
-    index = _index_for(filters, sort, country)
+    index = _index_for(filters, sort, country or filters.get("country") or None)
     searching = any(".rowid IN" in clause for clause in clauses)
 
     def count(hint: str) -> int:

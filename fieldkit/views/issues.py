@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
@@ -16,12 +17,45 @@ from ..queries import events as event_queries
 from ..queries import issues as queries
 from ..queries import places as place_queries
 from ..queries import tokens
+from ..records import COUNTRIES
 from ..validation import Invalid
 from . import author, is_htmx, page_number, place_lists
 
 bp = Blueprint("issues", __name__, url_prefix="/issues")
 
 FILTERS = ("q", "status", "sector", "district", "community", "severity", "overdue", "deleted")
+DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def is_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+#: Filters the central dashboard links with, and the values each accepts (others are ignored).
+DASHBOARD_FILTERS = {
+    "country": re.compile(f"^({'|'.join(COUNTRIES)})$"),
+    "org": re.compile(r"^[A-Za-z0-9_.-]{1,64}$"),
+    "from": DAY,
+    "to": DAY,
+    "resolved_from": DAY,
+    "resolved_to": DAY,
+    "responded": re.compile(r"^(yes|no)$"),
+    "resolved": re.compile(r"^yes$"),
+    "budget": re.compile(r"^(yes|-|[A-Z]{3})$"),
+}
+
+
+def _dashboard_filters() -> dict:
+    found = {}
+    for name, accepted in DASHBOARD_FILTERS.items():
+        value = request.args.get(name, "").strip()
+        if accepted.match(value) and (accepted is not DAY or is_date(value)):
+            found[name] = value
+    return found
 
 
 @bp.get("/")
@@ -30,6 +64,8 @@ def index():
     filters = {k: request.args.get(k, "").strip() for k in FILTERS}
     if filters["severity"] not in {"", "1", "2", "3", "4"}:
         filters["severity"] = ""
+    dashboard = _dashboard_filters()
+    filters.update(dashboard)
     sort = request.args.get("sort", "updated")
     page = page_number()
     page_size = current_app.config["PAGE_SIZE"]
@@ -46,6 +82,7 @@ def index():
         sort=sort,
         sorts=queries.SORTS,
         pages=max(1, -(-total // page_size)),
+        dashboard=dashboard,
     )
     if is_htmx() and request.headers.get("HX-Target") == "results":
         return render_template("issues/_results.html", **context)
