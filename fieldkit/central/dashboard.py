@@ -12,6 +12,7 @@ from flask import Blueprint, render_template, request
 
 from .. import scope
 from ..db import get_db
+from ..views import org_name
 from . import dashboard_figures, dashboard_queries, figure_filters
 
 bp = Blueprint("dashboard", __name__, url_prefix="/central/dashboard")
@@ -21,7 +22,7 @@ def filter_choices(conn) -> dict:
     """The partner organisations and countries the filter form offers this account."""
     country = scope.current()
     return {
-        "orgs": {org: org for org in dashboard_queries.organisations(conn, country)},
+        "orgs": {org: org_name(org) for org in dashboard_queries.organisations(conn, country)},
         "every_country": country is None,
     }
 

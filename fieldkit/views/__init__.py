@@ -7,11 +7,13 @@ from datetime import date
 
 from flask import current_app, g, request
 
+from sync.checks import UNASSIGNED_ORGS
 from sync.ids import uuid7
 
 from .. import fields, people, scope
 from ..db import get_db
 from ..i18n import current_locale
+from ..i18n import gettext as _
 from ..languages import BY_CODE, LANGUAGES
 from ..queries import places as place_queries
 from ..records import CHANNELS, COUNTRIES, EVENT_KINDS, SECTORS, SEVERITIES, STATUSES, VISIBILITIES
@@ -41,6 +43,16 @@ def page_context():
 def author() -> str:
     """Who is recorded as making a change from this request."""
     return getattr(g, "author", "") or current_app.config.get("AUTHOR", "")
+
+
+def org_name(org: str | None) -> str:
+    """A partner organisation as a reader says it: ``*`` is every partner, and a record made before
+    its device was enrolled (no org, or ``local``) has none set yet."""
+    if org == "*":
+        return _("every partner")
+    if org in UNASSIGNED_ORGS or org is None:
+        return _("no partner set yet")
+    return org
 
 
 def tag_list(value) -> list:
@@ -83,6 +95,7 @@ def register(app) -> None:
     app.context_processor(page_context)
     app.jinja_env.globals["new_form_token"] = uuid7
     app.jinja_env.filters["tag_list"] = tag_list
+    app.jinja_env.filters["org_name"] = org_name
     app.jinja_env.filters["coordinate"] = coordinate_text
     fields.init_app(app)
     people.init_app(app)
