@@ -262,7 +262,23 @@ def formatting_locale() -> Locale:
 
 
 def _translations() -> NullTranslations:
-    return translations_for(current_locale(), _directory())
+    code = current_locale()
+    base = translations_for(code, _directory())
+    if not has_request_context():
+        return base
+    local = current_app.extensions.get("fieldkit_local_catalog")
+    if local is None:
+        return base
+    cached = g.get("local_catalog")
+    if cached is not None and cached[0] == code:
+        return cached[1]
+    try:
+        layer = local(code, base)  # the entries translators saved here, over the shipped catalog
+    except Exception:  # noqa: BLE001 - a page never breaks for its translations: show the shipped ones
+        log.exception("local translations of %s not read", code)
+        layer = base
+    g.local_catalog = (code, layer)
+    return layer
 
 
 def gettext(message: str, **variables) -> str:

@@ -26,7 +26,7 @@ from .records import SCHEMA
 
 
 def _top_level() -> list[RecordType]:
-    return [r for r in SCHEMA if r.parent is None and r.privacy != "device-only"]
+    return [r for r in SCHEMA if r.parent is None and r.privacy != "device-only" and r.scope == "owned"]
 
 
 def _children(table: str) -> list[tuple[RecordType, str, str | None]]:

@@ -19,7 +19,7 @@ import json
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -49,6 +49,10 @@ TYPES = (
 )
 
 PRIVACY = ("shared", "programme", "device-only")
+
+#: Who reads a record type: ``owned`` rows belong to an org and country (a device reads its
+#: scope's); ``global`` rows belong to nobody and every replica reads them (the app's own texts).
+SCOPES = ("owned", "global")
 
 #: Who a field may be shown to outside the programme, from the widest: ``public`` (anyone),
 #: ``officials`` (officials and funders, not the public: names of people, exact addresses) and
@@ -284,11 +288,20 @@ class RecordType:
     #: A boolean field whose withdrawal erases the ``personal`` fields everywhere (sync.consent).
     consent: str | None = None
     personal: tuple[str, ...] = ()
+    #: ``owned`` (org and country, read within a device's scope) or ``global`` (read by all).
+    scope: str = "owned"
+    #: The grant a device needs to push ops of this type (``Peer.grants``); None: any device.
+    writers: str | None = None
+    #: A rule over a whole row (the stored values with the op's applied), run by central on
+    #: every pushed op: ``check_row(conn, values)`` raises :class:`Refused` to refuse it.
+    check_row: Callable[[Any, Mapping[str, Any]], None] | None = None
     by_name: dict = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
         if self.privacy not in PRIVACY:
             raise ValueError(f"{self.table}: unknown privacy class {self.privacy!r}")
+        if self.scope not in SCOPES or (self.scope == "global" and self.parent):
+            raise ValueError(f"{self.table}: scope {self.scope!r} (a global type has no parent)")
         object.__setattr__(self, "by_name", {f.name: f for f in self.fields})
         object.__setattr__(self, "_file", next((f for f in self.fields if f.type == "file"), None))
         object.__setattr__(self, "_required", frozenset(f.name for f in self.fields if f.required))
@@ -347,3 +360,7 @@ class Schema:
 
     def reviewed(self) -> set[str]:
         return {t.table for t in self if t.reviewed}
+
+    def global_tables(self) -> list[str]:
+        """Tables every replica reads whatever its scope."""
+        return [t.table for t in self if t.scope == "global"]

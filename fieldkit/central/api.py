@@ -83,7 +83,7 @@ def authenticate() -> dict:
         raise AuthError("this device token is not known here: enrol the device again")
     if device["revoked_at"]:
         raise AuthError("this device was revoked at central: ask your country team for a new enrolment code")
-    g.peer = server.Peer(device["device_id"], device["org"], device["country"])
+    g.peer = server.Peer(device["device_id"], device["org"], device["country"], queries.grants_of(device))
     g.device = device
     return device
 

@@ -23,7 +23,14 @@ def normalise_code(code: str) -> str:
 
 
 def create_code(
-    conn, org: str, country: str, *, created_by: str = "", hours: int = 72, for_device: str | None = None
+    conn,
+    org: str,
+    country: str,
+    *,
+    created_by: str = "",
+    hours: int = 72,
+    for_device: str | None = None,
+    grants: str = "",
 ) -> str:
     """A one-time enrolment code for one device of ``org`` in ``country``; only its hash is kept.
 
@@ -34,8 +41,8 @@ def create_code(
     expires = datetime.now(UTC) + timedelta(hours=hours)
     with transaction(conn):
         conn.execute(
-            "INSERT INTO central_codes (code_hash, org, country, created_by, created_at, expires_at, for_device) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO central_codes (code_hash, org, country, created_by, created_at, expires_at, for_device, "
+            "grants) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 keys.hash_secret(normalise_code(code)),
                 org,
@@ -44,6 +51,7 @@ def create_code(
                 now_iso(),
                 expires.strftime("%Y-%m-%dT%H:%M:%SZ"),
                 for_device,
+                grants,
             ),
         )
     return code
@@ -60,13 +68,13 @@ def redeem_code(conn, code: str, device_id: str, public_key: str, app_version: s
     code_hash = keys.hash_secret(normalise_code(code))
     with transaction(conn):
         row = conn.execute(
-            "SELECT org, country, for_device FROM central_codes "
+            "SELECT org, country, for_device, grants FROM central_codes "
             "WHERE code_hash = ? AND expires_at > ? AND used_at IS NULL",
             (code_hash, now_iso()),
         ).fetchone()
         if row is None:
             return None
-        org, country, for_device = row
+        org, country, for_device, grants = row
         known = conn.execute("SELECT 1 FROM central_devices WHERE device_id = ?", (device_id,)).fetchone()
         if for_device != (device_id if known else None):
             return None
@@ -75,22 +83,28 @@ def redeem_code(conn, code: str, device_id: str, public_key: str, app_version: s
             (now_iso(), device_id, code_hash),
         )
         conn.execute(
-            "INSERT INTO central_devices (device_id, org, country, token_hash, public_key, app_version, enrolled_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (device_id) DO UPDATE SET org = excluded.org, "
+            "INSERT INTO central_devices (device_id, org, country, token_hash, public_key, app_version, enrolled_at, "
+            "grants) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (device_id) DO UPDATE SET org = excluded.org, "
             "country = excluded.country, token_hash = excluded.token_hash, public_key = excluded.public_key, "
-            "app_version = excluded.app_version, enrolled_at = excluded.enrolled_at, revoked_at = NULL",
-            (device_id, org, country, keys.hash_secret(token), public_key, app_version, now_iso()),
+            "app_version = excluded.app_version, enrolled_at = excluded.enrolled_at, revoked_at = NULL, "
+            "grants = excluded.grants",
+            (device_id, org, country, keys.hash_secret(token), public_key, app_version, now_iso(), grants),
         )
     return {"token": token, "org": org, "country": country}
 
 
+def grants_of(device: dict) -> frozenset:
+    """What else an enrolled device may write (``records.TRANSLATE``), from its enrolment code."""
+    return frozenset(filter(None, (device.get("grants") or "").split(",")))
+
+
 def device_by_token(conn, token: str) -> dict | None:
     row = conn.execute(
-        "SELECT device_id, org, country, revoked_at, public_key FROM central_devices WHERE token_hash = ?",
+        "SELECT device_id, org, country, revoked_at, public_key, grants FROM central_devices WHERE token_hash = ?",
         (keys.hash_secret(token),),
     ).fetchone()
     return (
-        dict(zip(("device_id", "org", "country", "revoked_at", "public_key"), row, strict=False))
+        dict(zip(("device_id", "org", "country", "revoked_at", "public_key", "grants"), row, strict=False))
         if row
         else None
     )
@@ -98,11 +112,11 @@ def device_by_token(conn, token: str) -> dict | None:
 
 def device(conn, device_id: str) -> dict | None:
     row = conn.execute(
-        "SELECT device_id, org, country, revoked_at, public_key FROM central_devices WHERE device_id = ?",
+        "SELECT device_id, org, country, revoked_at, public_key, grants FROM central_devices WHERE device_id = ?",
         (device_id,),
     ).fetchone()
     return (
-        dict(zip(("device_id", "org", "country", "revoked_at", "public_key"), row, strict=False))
+        dict(zip(("device_id", "org", "country", "revoked_at", "public_key", "grants"), row, strict=False))
         if row
         else None
     )
