@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
 from babel.messages.catalog import Catalog
 
@@ -55,6 +56,11 @@ class Text:
         return list(self.local["forms"]) if self.local else list(self.shipped)
 
     @property
+    def shipped_differs(self) -> bool:
+        """A local entry over a shipped translation that says something else (both are kept)."""
+        return bool(self.local and any(self.shipped) and self.shipped != self.local["forms"])
+
+    @property
     def state(self) -> str:
         if self.local:
             if self.local["status"] == "reviewed":
@@ -68,9 +74,9 @@ def _strings(value) -> list[str]:
 
 
 @lru_cache(maxsize=16)
-def shipped(code: str) -> dict[tuple[str, str], list[str]]:
+def shipped(code: str, directory: str | None = None) -> dict[tuple[str, str], list[str]]:
     """The shipped translations of a language (not fuzzy), by (context, English)."""
-    path = catalogs.po_path(code)
+    path = catalogs.po_path(code, Path(directory) if directory else None)
     if not path.is_file():
         return {}
     try:
@@ -86,9 +92,9 @@ def shipped(code: str) -> dict[tuple[str, str], list[str]]:
     return found
 
 
-def texts(code: str, local: dict) -> list[Text]:
+def texts(code: str, local: dict, directory: str | None = None) -> list[Text]:
     """Every text of the app for ``code``, in the template's order."""
-    known = shipped(code)
+    known = shipped(code, directory)
     found = []
     for message in template():
         if not message.id:
@@ -141,7 +147,7 @@ def page_of(path: str) -> str | None:
     return PAGES.get(rest[0]) if rest else None
 
 
-def po_file(code: str, local: dict) -> Catalog:
+def po_file(code: str, local: dict, directory: str | None = None) -> Catalog:
     """A language as one catalog: every text of the app, its local entry over the shipped one."""
     count, expression = plural_rule(code)
     try:
@@ -150,7 +156,7 @@ def po_file(code: str, local: dict) -> Catalog:
         catalog = Catalog(project="FieldKit", charset="utf-8", fuzzy=False)
         catalog.language_team = code
     catalog._num_plurals, catalog._plural_expr = count, expression
-    for item in texts(code, local):
+    for item in texts(code, local, directory):
         forms = item.forms
         if item.msgid_plural:
             message_id = (item.msgid, item.msgid_plural)

@@ -28,13 +28,15 @@ def _strings(value) -> list[str]:
     return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
-def apply(conn, code: str, data: bytes, *, author: str) -> Result | None:
+def apply(conn, code: str, data: bytes, *, author: str, directory: str | None = None) -> Result | None:
     """Save the good entries of a .po file; None when it is not one."""
     try:
         catalog = read_po(io.BytesIO(data), locale=None, abort_invalid=True)
     except Exception:  # noqa: BLE001 - any parse failure: the file is refused whole, with a message
         return None
-    known = {(t.msgctxt, t.msgid): t for t in translate_page.texts(code, queries.entries(conn, code))}
+    known = {
+        (t.msgctxt, t.msgid): t for t in translate_page.texts(code, queries.entries(conn, code), directory)
+    }
     result = Result()
     for message in catalog:
         if not message.id:

@@ -94,7 +94,7 @@ def _refuse(errors: dict) -> None:
 @click.option(
     "--role",
     default=None,
-    help="admin, member or viewer (default: admin for country *, else member).",
+    help="admin, member, viewer or translator (default: admin for country *, else member).",
 )
 @pass_ctx
 def add_user(ctx, username, password, country, role):

@@ -11,11 +11,13 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from sync import client as sync_client
 from sync import journal, merge
 from sync.errors import SyncError
+from sync.schema import Refused
 
 from .. import out_of_scope, scope
 from ..db import connect, get_db, transaction
 from ..i18n import gettext as _
 from ..queries import in_country
+from ..records import SCHEMA
 from ..sync_service import open_client, refusal_rows, set_aside_rows, summary_lines  # noqa: F401
 from . import author
 
@@ -162,6 +164,8 @@ def _record(conn, table: str, row_id: str, country: str | None):
     """The disputed record, or None if it is gone or outside the signed-in scope."""
     if table not in journal.SYNCED:
         return None
+    if SCHEMA[table].scope == "global":
+        country = None  # the app's own texts: everyone's, whatever the account's country
     clause, params = in_country(f"[{table}]", country)
     return conn.execute(f"SELECT * FROM [{table}] WHERE id = ?{clause}", (row_id, *params)).fetchone()
 
@@ -177,6 +181,11 @@ def _open_conflicts(conn, country: str | None) -> list[tuple[dict, object]]:
             if len(found) == REVIEW_LIMIT:
                 break
     return found
+
+
+def _title(record, row_id: str) -> str:
+    """What names a record without a title: a translation's English text, else its id."""
+    return record["msgid"] if "msgid" in record.keys() else row_id
 
 
 def _value_at(conn, dot_text, field):
@@ -201,7 +210,7 @@ def conflicts():
         items.append(
             {
                 **conflict,
-                "title": record["title"] if "title" in record.keys() else row_id,
+                "title": record["title"] if "title" in record.keys() else _title(record, row_id),
                 "ref": record["ref"] if "ref" in record.keys() else "",
                 "url": url_for(page[0], **{page[1]: row_id}) if page else None,
             }
@@ -240,6 +249,12 @@ def resolve():
         if chosen is None:
             abort(400)
         value = chosen["value"]
+    check_row = SCHEMA[table].check_row if table in SCHEMA else None
+    if check_row and choice == "custom":
+        try:  # a combined translation is checked like one typed on the Translate page
+            check_row(conn, {**dict(_record(conn, table, row_id, None)), field: value})
+        except Refused:
+            abort(422)
     with transaction(conn):
         merge.resolve(conn, table, row_id, field, value, author=author())
     return redirect(url_for("sync.conflicts"), 303)

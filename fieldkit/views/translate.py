@@ -29,6 +29,11 @@ bp = Blueprint("translate", __name__, url_prefix="/translate")
 MAX_FORMS = 6
 
 
+def _shipped_dir() -> str | None:
+    configured = current_app.config.get("TRANSLATIONS_DIR")
+    return str(configured) if configured else None
+
+
 def _language(code: str):
     language = BY_CODE.get(code)
     if language is None or code == "en":
@@ -65,7 +70,9 @@ def _page(code: str, *, errors=None, submitted=None, status=200, message=""):
     state = state if state in listing.FILTERS else "all"
     query = request.args.get("q", "")[:200]
     msgid = request.values.get("msgid") if (errors or "msgid" in request.args) else None
-    items = listing.matching(listing.texts(code, queries.entries(conn, code)), state, query, msgid)
+    items = listing.matching(
+        listing.texts(code, queries.entries(conn, code), _shipped_dir()), state, query, msgid
+    )
     page = page_number()
     pages = max(1, -(-len(items) // listing.PER_PAGE))
     page = min(page, pages)
@@ -109,7 +116,10 @@ def _forms(count: int) -> list[str]:
 def save(code: str):
     _language(code)
     msgctxt, msgid = request.form.get("msgctxt", ""), request.form.get("msgid", "")
-    text = next((t for t in listing.texts(code, {}) if t.msgctxt == msgctxt and t.msgid == msgid), None)
+    text = next(
+        (t for t in listing.texts(code, {}, _shipped_dir()) if t.msgctxt == msgctxt and t.msgid == msgid),
+        None,
+    )
     if text is None:
         abort(404)
     count = len(plural_examples(code)) if text.msgid_plural else 1
@@ -161,7 +171,7 @@ def glossary(code: str):
 def download(code: str):
     """The language as a .po file: every text of the app, local entries over the shipped ones."""
     _language(code)
-    catalog = listing.po_file(code, queries.entries(get_db(), code))
+    catalog = listing.po_file(code, queries.entries(get_db(), code), _shipped_dir())
     buffer = io.BytesIO()
     write_po(buffer, catalog, width=100, include_lineno=False)
     return current_app.response_class(
@@ -188,7 +198,9 @@ def upload(code: str):
         problem = _("Upload a .po file (the format Poedit and Weblate write).")
     elif len(data) > MAX_UPLOAD:
         problem = _("The file is too large (at most 2 MB).")
-    result = None if problem else uploads.apply(get_db(), code, data, author=author())
+    result = (
+        None if problem else uploads.apply(get_db(), code, data, author=author(), directory=_shipped_dir())
+    )
     if result is None and not problem:
         problem = _("This file cannot be read as a .po file.")
     if problem:
