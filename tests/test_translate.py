@@ -143,3 +143,43 @@ def test_the_glossary_is_shown_beside_texts_that_use_its_terms(client):
     client.submit("/translate/wo/glossary", {"term-issue": "jafe", "note-issue": ""})
     page = client.get("/translate/wo", query_string={"msgid": "Issues"}).get_data(as_text=True)
     assert "issue → jafe" in page
+
+
+def _copy_of_translations(tmp_path):
+    import shutil
+
+    from fieldkit.resources import TRANSLATIONS_DIR
+
+    folder = tmp_path / "translations"
+    shutil.copytree(TRANSLATIONS_DIR, folder)
+    return folder
+
+
+def test_a_release_that_changes_the_shipped_text_keeps_the_local_one_which_wins(tmp_path):
+    from fieldkit import create_app, i18n, translate_page
+
+    from .conftest import FormClient
+
+    folder = _copy_of_translations(tmp_path)
+    app = create_app({"DATA_DIR": tmp_path / "data", "TESTING": True, "TRANSLATIONS_DIR": folder})
+    client = FormClient(app.test_client())
+    save(client, "wo", "Issues", "Jafe yi")
+    po = folder / "wo" / "LC_MESSAGES" / "messages.po"
+    po.write_text(po.read_text().replace('msgstr "Jafe-jafe"\n', 'msgstr "Jafe-jafe bees"\n', 1))
+    i18n.clear_caches()
+    translate_page.shipped.cache_clear()
+    assert ">Jafe yi</a>" in client.get("/?lang=wo").get_data(as_text=True)
+    page = client.get("/translate/wo", query_string={"msgid": "Issues"}).get_data(as_text=True)
+    assert ">Jafe yi</textarea>" in page and "Jafe-jafe bees" in page
+
+
+def test_merge_local_folds_local_entries_into_the_shipped_po_and_keeps_them(
+    tmp_path, app, client, runner, db
+):
+    folder = _copy_of_translations(tmp_path)
+    save(client, "wo", "Issues", "Jafe yi")
+    out = runner("translations", "merge-local", "wo", "--dir", str(folder)).output
+    assert "1 local translation merged" in out
+    catalog = read_po(io.BytesIO((folder / "wo" / "LC_MESSAGES" / "messages.po").read_bytes()))
+    assert catalog.get("Issues").string == "Jafe yi"
+    assert db.execute("SELECT COUNT(*) FROM catalog_entries").fetchone()[0] == 1
