@@ -22,7 +22,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.support import NullTranslations, Translations
 
-from . import catalogs
+from . import added_languages, catalogs
 from .catalog_rules import plural_rule
 from .i18n import broken_entries
 from .languages import LANGUAGES
@@ -51,9 +51,9 @@ def _first(value) -> str:
     return value[0] if isinstance(value, (list, tuple)) else value
 
 
-def local_catalog(code: str, rows: dict) -> Catalog:
-    """A language's local entries as a Babel catalog (for the compiled layer and for .po files)."""
-    count, expression = plural_rule(code)
+def local_catalog(code: str, rows: dict, stated: str | None = None) -> Catalog:
+    """A language's local entries as a Babel catalog (the compiled layer over the shipped one)."""
+    count, expression = plural_rule(code, stated)
     catalog = Catalog(project="FieldKit", charset="utf-8", fuzzy=False)
     catalog._num_plurals, catalog._plural_expr = count, expression
     catalog.language_team = code
@@ -68,8 +68,8 @@ def local_catalog(code: str, rows: dict) -> Catalog:
     return catalog
 
 
-def _compile(code: str, rows: dict) -> Translations:
-    catalog = local_catalog(code, rows)
+def _compile(code: str, rows: dict, stated: str | None) -> Translations:
+    catalog = local_catalog(code, rows, stated)
     broken = {msgid for msgid, _reason in broken_entries(catalog)}
     for message in list(catalog):
         if message.id and _first(message.id) in broken:  # checked when stored: only a defence
@@ -90,7 +90,7 @@ def translations(conn, database: str, code: str, base: NullTranslations) -> Null
         cached = _compiled.get(key)
     if cached and cached[0] == current and cached[1] is base:
         return cached[2]
-    layer = _compile(code, queries.entries(conn, code))
+    layer = _compile(code, queries.entries(conn, code), added_languages.stated_rule(conn, code))
     layer.add_fallback(base)
     with _lock:
         _compiled[key] = (current, base, layer)
@@ -115,17 +115,22 @@ def reviewed_languages(conn, database: str) -> frozenset:
 
 
 def languages_with_status(conn, database: str) -> list:
-    """The registry's languages, each with the status its reviews give it."""
+    """The registry's languages and the added ones, each with the status its reviews give it."""
     try:
         done = reviewed_languages(conn, database)
     except Exception:  # noqa: BLE001 - a status must never break a page: say draft
         log.exception("language status not read")
         done = frozenset()
+    try:
+        extra = list(added_languages.added(conn).values())
+    except Exception:  # noqa: BLE001 - the shipped languages always show
+        log.exception("added languages not read")
+        extra = []
     return [
         language
         if language.code == "en"
         else replace(language, status="reviewed" if language.code in done else "draft")
-        for language in LANGUAGES
+        for language in (*LANGUAGES, *extra)
     ]
 
 

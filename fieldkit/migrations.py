@@ -587,3 +587,24 @@ def m22_catalog_entries(conn):
         ALTER TABLE central_devices ADD COLUMN grants TEXT NOT NULL DEFAULT '';
         """,
     )
+
+
+@migration
+def m22_ui_languages(conn):
+    """Languages added from the Translate page (issue 13), synced to every replica like the entries."""
+    run_script(
+        conn,
+        """
+        CREATE TABLE ui_languages (
+            id TEXT PRIMARY KEY,
+            updated_at TEXT,
+            deleted INTEGER NOT NULL DEFAULT 0,
+            code TEXT NOT NULL,
+            endonym TEXT NOT NULL,
+            english TEXT NOT NULL DEFAULT '',
+            fallbacks TEXT NOT NULL DEFAULT '["en"]',
+            plural_rule TEXT NOT NULL,
+            formatting TEXT NOT NULL DEFAULT 'en'
+        );
+        """,
+    )

@@ -375,7 +375,11 @@ def check_catalog_row(conn, values) -> None:
     language, msgid = values.get("language") or "", values.get("msgid") or ""
     if values.get("id") != catalog_entry_id(language, values.get("msgctxt") or "", msgid):
         raise Refused("translation", "the id does not match the entry's language and English", "msgid")
-    problems = check_entry(language, msgid, values.get("msgid_plural") or "", forms)
+    from .added_languages import stated_rule
+
+    problems = check_entry(
+        language, msgid, values.get("msgid_plural") or "", forms, stated_rule(conn, language)
+    )
     if problems:
         index, reason = next(iter(sorted(problems.items())))
         raise Refused("translation", f"form {index}: {reason}", "msgstr")
@@ -400,6 +404,45 @@ CATALOG_ENTRY = RecordType(
     scope="global",
     writers=TRANSLATE,
     check_row=check_catalog_row,
+)
+
+
+def ui_language_id(code: str) -> str:
+    """The one row id of an added language, the same on every replica."""
+    return "lang-" + code
+
+
+def check_ui_language_row(conn, values) -> None:
+    """Central's rule for an added language: a new, well-formed code, a plural rule that holds,
+    fallbacks among the shipped languages and a formatting locale CLDR knows.
+
+    :raises Refused: with the first problem found.
+    """
+    from .added_languages import problems
+
+    errors = problems(values, id_matches=values.get("id") == ui_language_id(values.get("code") or ""))
+    if errors:
+        field, reason = next(iter(sorted(errors.items())))
+        raise Refused("language", str(reason), field)
+
+
+UI_LANGUAGE = RecordType(
+    "ui_languages",
+    (
+        Field("code", "language", _l("Language code"), required=True),
+        _text("endonym", _l("Name in the language itself"), 100, required=True),
+        _text("english", _l("Name in English"), 100),
+        Field("fallbacks", "list", _l("Languages to fall back on"), max_length=100),
+        _text("plural_rule", _l("Plural rule"), 200, required=True),
+        _text("formatting", _l("Locale for dates and numbers"), 40),
+        Field("deleted", "boolean", _l("Deleted")),
+    ),
+    label=_l("Language added by translators"),
+    privacy="shared",
+    reviewed=True,
+    scope="global",
+    writers=TRANSLATE,
+    check_row=check_ui_language_row,
 )
 
 #: The translated label of each code, by the codes of an enum field.
@@ -428,7 +471,18 @@ def choice_labels(declared: Field) -> dict:
 
 #: Every synced record type; parents before their children.
 SCHEMA = Schema(
-    (ISSUE, EVENT, ATTACHMENT, REPORTER, TEXT_TRANSLATION, MEETING, ACTION, MEETING_ISSUE, CATALOG_ENTRY)
+    (
+        ISSUE,
+        EVENT,
+        ATTACHMENT,
+        REPORTER,
+        TEXT_TRANSLATION,
+        MEETING,
+        ACTION,
+        MEETING_ISSUE,
+        UI_LANGUAGE,
+        CATALOG_ENTRY,
+    )
 )
 
 #: Table -> the fields an op may set (``id`` excluded), as the journal knows them.

@@ -128,7 +128,7 @@ ROUTES: dict[str, Access] = {
     # The Translate page: central's translators (and admins), a device's owner; never a phone.
     **{
         f"translate.{name}": _access(EVERY_ROLE, (OWNER, ADMIN, TRANSLATOR))
-        for name in ("languages", "index", "save", "review", "glossary", "download", "upload")
+        for name in ("languages", "add_language", "index", "save", "review", "glossary", "download", "upload")
     },
     # Sync status and conflict review: the owner, or a country team; never a phone.
     "sync.index": _access(EVERY_ROLE, (OWNER, *ACCOUNTS)),

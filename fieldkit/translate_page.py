@@ -147,9 +147,9 @@ def page_of(path: str) -> str | None:
     return PAGES.get(rest[0]) if rest else None
 
 
-def po_file(code: str, local: dict, directory: str | None = None) -> Catalog:
+def po_file(code: str, local: dict, directory: str | None = None, stated: str | None = None) -> Catalog:
     """A language as one catalog: every text of the app, its local entry over the shipped one."""
-    count, expression = plural_rule(code)
+    count, expression = plural_rule(code, stated)
     try:
         catalog = Catalog(locale=code.replace("-", "_"), project="FieldKit", charset="utf-8", fuzzy=False)
     except Exception:  # noqa: BLE001 - a language CLDR lacks: the rule is stated

@@ -28,7 +28,9 @@ def _strings(value) -> list[str]:
     return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
-def apply(conn, code: str, data: bytes, *, author: str, directory: str | None = None) -> Result | None:
+def apply(
+    conn, code: str, data: bytes, *, author: str, directory: str | None = None, stated: str | None = None
+) -> Result | None:
     """Save the good entries of a .po file; None when it is not one."""
     try:
         catalog = read_po(io.BytesIO(data), locale=None, abort_invalid=True)
@@ -50,7 +52,7 @@ def apply(conn, code: str, data: bytes, *, author: str, directory: str | None = 
         if forms == text.forms:
             result.unchanged += 1
             continue
-        problems = check_entry(code, text.msgid, text.msgid_plural, forms)
+        problems = check_entry(code, text.msgid, text.msgid_plural, forms, stated)
         if problems:
             result.refused.append((text.msgid, next(iter(sorted(problems.items())))[1]))
             continue

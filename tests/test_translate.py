@@ -61,7 +61,7 @@ def test_plural_forms_come_with_example_numbers_from_cldr(client):
 
 
 def test_a_plural_entry_missing_a_form_is_refused(client):
-    response = save(client, "fr", PLURAL[0], "%(num)s problème dans %(file)s", "", "")
+    response = save(client, "fr", PLURAL[0], "%(num)s problème dans %(file)s", "%(num)s problèmes", "")
     assert response.status_code == 422
 
 
@@ -183,3 +183,56 @@ def test_merge_local_folds_local_entries_into_the_shipped_po_and_keeps_them(
     catalog = read_po(io.BytesIO((folder / "wo" / "LC_MESSAGES" / "messages.po").read_bytes()))
     assert catalog.get("Issues").string == "Jafe yi"
     assert db.execute("SELECT COUNT(*) FROM catalog_entries").fetchone()[0] == 1
+
+
+def add_language(client, **fields):
+    form = {"code": "", "endonym": "", "english": "", "fallbacks": "en", "plural_rule": "", "formatting": ""}
+    return client.submit("/translate/languages", {**form, **fields})
+
+
+def test_a_language_cldr_lacks_is_added_with_a_stated_rule_and_shows_in_the_picker_as_draft(client):
+    added = add_language(
+        client,
+        code="dag",
+        endonym="Dagbanli",
+        english="Dagbani",
+        plural_rule="nplurals=2; plural=(n != 1);",
+        formatting="en_GH",
+    )
+    assert added.status_code == 303 and added.headers["Location"].endswith("/translate/dag")
+    assert "Dagbanli — draft" in client.get("/").get_data(as_text=True)
+    assert save(client, "dag", "Issues", "Nyɛla").status_code == 303
+    assert ">Nyɛla</a>" in client.get("/?lang=dag").get_data(as_text=True)
+    assert save(client, "dag", PLURAL[0], "%(num)s %(file)s").status_code == 422  # two forms needed
+    assert save(client, "dag", PLURAL[0], "%(num)s %(file)s", "%(num)s %(file)s").status_code == 303
+
+
+def test_a_language_cldr_knows_takes_cldrs_plural_rule(client):
+    assert (
+        add_language(client, code="ta", endonym="தமிழ்", plural_rule="nplurals=5; plural=n;").status_code
+        == 303
+    )
+    page = client.get("/translate/ta", query_string={"msgid": PLURAL[0]}).get_data(as_text=True)
+    assert page.count('name="form-') == 2  # CLDR: one, other
+
+
+def test_a_new_language_is_refused_beside_its_fields_when_wrong(client):
+    for fields, field in (
+        ({"code": "tw", "endonym": "Twi"}, "code"),  # an alias of Akan, which FieldKit has
+        ({"code": "wo", "endonym": "Wolof"}, "code"),
+        ({"code": "not a code", "endonym": "x"}, "code"),
+        ({"code": "dag", "endonym": "Dagbanli", "plural_rule": "nplurals=2; plural=n;"}, "plural_rule"),
+        (
+            {
+                "code": "dag",
+                "endonym": "Dagbanli",
+                "plural_rule": "nplurals=1; plural=0;",
+                "formatting": "xx_YY",
+            },
+            "formatting",
+        ),
+        ({"code": "dag", "endonym": "", "plural_rule": "nplurals=1; plural=0;"}, "endonym"),
+    ):
+        response = add_language(client, **fields)
+        assert response.status_code == 422, fields
+        assert f'id="f-{field}-error"' in response.get_data(as_text=True), fields

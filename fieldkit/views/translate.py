@@ -8,19 +8,20 @@ text (the in-context switch links there). A broken entry is refused beside its f
 from __future__ import annotations
 
 import io
+import json
 from datetime import date
 
 from babel.messages.pofile import write_po
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from werkzeug.routing import BuildError
 
-from .. import local_catalog, roles
+from .. import added_languages, local_catalog, roles
 from .. import translate_page as listing
 from .. import translation_uploads as uploads
 from ..catalog_rules import check_entry, plural_examples
 from ..db import get_db
 from ..i18n import gettext as _
-from ..languages import BY_CODE, LANGUAGES
+from ..languages import BY_CODE, LANGUAGES, canonical_tag
 from ..queries import catalog as queries
 from . import author, page_number
 
@@ -35,17 +36,56 @@ def _shipped_dir() -> str | None:
 
 
 def _language(code: str):
-    language = BY_CODE.get(code)
+    language = BY_CODE.get(code) or added_languages.added(get_db()).get(code)
     if language is None or code == "en":
         abort(404)
     return language
 
 
+def _stated(code: str) -> str | None:
+    return added_languages.stated_rule(get_db(), code)
+
+
+def _languages_page(errors=None, values=None, status=200):
+    extra = list(added_languages.added(get_db()).values())
+    return render_template(
+        "translate/languages.html",
+        choices=[lang for lang in (*LANGUAGES, *extra) if lang.code != "en"],
+        fallback_choices={lang.code: lang.endonym for lang in LANGUAGES},
+        errors=errors or {},
+        values=values or {"fallbacks": "en", "formatting": ""},
+    ), status
+
+
 @bp.get("/")
 def languages():
-    return render_template(
-        "translate/languages.html", choices=[lang for lang in LANGUAGES if lang.code != "en"]
-    )
+    return _languages_page()
+
+
+FIELDS = ("code", "endonym", "english", "fallbacks", "plural_rule", "formatting")
+
+
+@bp.post("/languages")
+def add_language():
+    """A new language: code, name, fallback, plural rule (CLDR's, or stated and checked), formatting."""
+    form = {name: request.form.get(name, "").strip()[:200] for name in FIELDS}
+    code = canonical_tag(form["code"]) or form["code"]
+    cldr = added_languages.cldr_rule(code)
+    values = {
+        "code": code,
+        "endonym": form["endonym"],
+        "english": form["english"],
+        "fallbacks": json.dumps([form["fallbacks"], "en"] if form["fallbacks"] not in ("", "en") else ["en"]),
+        "plural_rule": cldr or form["plural_rule"],
+        "formatting": form["formatting"] or (code.replace("-", "_") if cldr else "en"),
+    }
+    errors = added_languages.problems(values)
+    if not errors and code in added_languages.added(get_db()):
+        errors = {"code": _("FieldKit already has this language: translate it instead.")}
+    if errors:
+        return _languages_page(errors, form, 422)
+    added_languages.add(get_db(), values, author=author())
+    return redirect(url_for("translate.index", code=code), 303)
 
 
 def _where(places) -> list[dict]:
@@ -93,7 +133,7 @@ def _page(code: str, *, errors=None, submitted=None, status=200, message=""):
         query=query,
         msgid=msgid,
         filters=listing.FILTERS,
-        examples=plural_examples(code),
+        examples=plural_examples(code, _stated(code)),
         glossary=glossary,
         where=_where,
         errors=errors or {},
@@ -122,9 +162,10 @@ def save(code: str):
     )
     if text is None:
         abort(404)
-    count = len(plural_examples(code)) if text.msgid_plural else 1
+    stated = _stated(code)
+    count = len(plural_examples(code, stated)) if text.msgid_plural else 1
     forms = _forms(count)
-    problems = check_entry(code, text.msgid, text.msgid_plural, forms)
+    problems = check_entry(code, text.msgid, text.msgid_plural, forms, stated)
     if problems:
         errors = {(msgctxt, msgid): problems}
         return _page(code, errors=errors, submitted={(msgctxt, msgid): forms}, status=422)
@@ -171,7 +212,7 @@ def glossary(code: str):
 def download(code: str):
     """The language as a .po file: every text of the app, local entries over the shipped ones."""
     _language(code)
-    catalog = listing.po_file(code, queries.entries(get_db(), code), _shipped_dir())
+    catalog = listing.po_file(code, queries.entries(get_db(), code), _shipped_dir(), _stated(code))
     buffer = io.BytesIO()
     write_po(buffer, catalog, width=100, include_lineno=False)
     return current_app.response_class(
@@ -199,7 +240,11 @@ def upload(code: str):
     elif len(data) > MAX_UPLOAD:
         problem = _("The file is too large (at most 2 MB).")
     result = (
-        None if problem else uploads.apply(get_db(), code, data, author=author(), directory=_shipped_dir())
+        None
+        if problem
+        else uploads.apply(
+            get_db(), code, data, author=author(), directory=_shipped_dir(), stated=_stated(code)
+        )
     )
     if result is None and not problem:
         problem = _("This file cannot be read as a .po file.")
@@ -212,3 +257,4 @@ def init_app(app) -> None:
     """The Translate page, and pages that read local entries over the shipped catalogs."""
     app.register_blueprint(bp)
     local_catalog.init_app(app)
+    added_languages.init_app(app)

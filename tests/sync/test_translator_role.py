@@ -64,3 +64,30 @@ def test_devices_of_every_country_receive_translations_and_a_dispute_is_reviewed
         assert conn.execute("SELECT COUNT(*) FROM sync_conflicts").fetchone()[0] == 1
     finally:
         conn.close()
+
+
+def test_an_added_language_reaches_other_devices_and_a_broken_one_is_refused(central_app, hub, make_device):
+    from fieldkit import added_languages
+
+    kenya, ghana = make_device("kenya"), make_device("ghana")
+    for device, country in ((kenya, "KE"), (ghana, "GH")):
+        code = central_queries.create_code(hub, "p", country, grants=TRANSLATE)
+        device.client(server_url="http://central.test").enroll(code, "http://central.test")
+    language = {
+        "code": "dag",
+        "endonym": "Dagbanli",
+        "english": "Dagbani",
+        "fallbacks": '["en"]',
+        "plural_rule": "nplurals=2; plural=(n != 1);",
+        "formatting": "en_GH",
+    }
+    added_languages.add(kenya.conn, language, author="Awa")
+    added_languages.add(
+        kenya.conn, {**language, "code": "xx", "plural_rule": "nplurals=2; plural=n;"}, author="Awa"
+    )
+    kenya.sync()
+    ghana.sync()
+    assert list(added_languages.added(ghana.conn)) == ["dag"]
+    refused = hub.execute("SELECT code, field FROM sync_refused WHERE tbl = 'ui_languages'").fetchall()
+    assert [tuple(r) for r in refused] == [("language", "plural_rule")]
+    assert "Dagbanli — draft" in ghana.app.test_client().get("/").get_data(as_text=True)
