@@ -16,6 +16,8 @@ def assert_clean(axe, page):
 
 def test_translate_page_is_axe_clean_at_320px_and_fits(open_page, axe, live_server):
     page = open_page(viewport=PHONE)
+    page.goto(live_server.url("/translate/"))
+    assert_clean(axe, page)
     page.goto(live_server.url("/translate/fr"))
     expect(page.get_by_role("heading", level=1)).to_contain_text("Français")
     assert_clean(axe, page)
