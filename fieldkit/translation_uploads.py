@@ -7,6 +7,7 @@ Only texts the app has (``messages.pot``) are taken; an entry equal to what is a
 from __future__ import annotations
 
 import io
+import unicodedata
 from dataclasses import dataclass, field
 
 from babel.messages.pofile import read_po
@@ -45,7 +46,7 @@ def apply(
             continue
         ids = _strings(message.id)
         text = known.get((message.context or "", ids[0]))
-        forms = [str(s or "") for s in _strings(message.string)]
+        forms = [unicodedata.normalize("NFC", str(s or "")) for s in _strings(message.string)]
         if text is None or message.fuzzy or not any(forms):
             result.skipped += 1
             continue

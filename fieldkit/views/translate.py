@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import unicodedata
 from datetime import date
 
 from babel.messages.pofile import write_po
@@ -149,7 +150,11 @@ def index(code: str):
 
 
 def _forms(count: int) -> list[str]:
-    return [request.form.get(f"form-{index}", "") for index in range(min(count, MAX_FORMS))]
+    # Stored text is NFC (some keyboards type decomposed accents): normalise before checking.
+    return [
+        unicodedata.normalize("NFC", request.form.get(f"form-{index}", ""))
+        for index in range(min(count, MAX_FORMS))
+    ]
 
 
 @bp.post("/<code>/save")
