@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
-from . import compression, datadir, db, errors, i18n, security, settings
+from . import compression, datadir, db, errors, i18n, in_context, security, settings
 from .migrations import migrate_path
 from .resources import STATIC_DIR, register_media_types
 
@@ -63,6 +63,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     migrate_path(app.config["DATABASE"])
     compression.init_app(app)  # first, so its hook runs last
+    in_context.init_app(app)  # next: its pass sees the page as the view made it, before compression
     _enrolled_scope(app)
     csrf.init_app(app)
     db.init_app(app)

@@ -11,6 +11,7 @@ from . import create_app, datadir, i18n
 from .i18n import gettext as _
 from .i18n import ngettext
 from .instance import AlreadyRunning, InstanceLock
+from .records import COUNTRIES
 from .settings import SettingError
 
 
@@ -280,12 +281,18 @@ def exported_line(kind: str, count: int, out) -> str:
     help="internal: everything; officials: public issues, no internal notes; public: also no names "
     "of people or addresses, locations rounded to about 1 km.",
 )
+@click.option(
+    "--country",
+    type=click.Choice(COUNTRIES, case_sensitive=False),
+    help="Only the records of this country (at central, where the data folder holds every country's).",
+)
 @pass_ctx
-def export(ctx, fmt, out, kind, profile):
+def export(ctx, fmt, out, kind, profile, country):
     """Export the records of this data folder as CSV, JSON Lines, XLSX, GeoJSON or Open311."""
     from . import export_formats
     from .db import connect
 
+    country = country.upper() if country else None
     kinds = export_formats.kinds_of(fmt, kind)
     app = ctx.app()
     conn = connect(app.config["DATABASE"])
@@ -293,22 +300,24 @@ def export(ctx, fmt, out, kind, profile):
         if out:
             tmp = out.with_name(out.name + ".part")
             if fmt == "xlsx":
-                count = export_formats.write_xlsx(conn, tmp, profile=profile)
+                count = export_formats.write_xlsx(conn, tmp, profile=profile, country=country)
             else:
                 with tmp.open("w", encoding="utf-8", newline="") as handle:
-                    count = export_formats.write(conn, handle, fmt, kind=kinds[0], profile=profile)
+                    count = export_formats.write(
+                        conn, handle, fmt, kind=kinds[0], profile=profile, country=country
+                    )
             tmp.replace(out)
             click.echo(exported_line(kinds[0] if len(kinds) == 1 else "all", count, out), err=True)
         elif fmt == "xlsx":
-            export_formats.write_xlsx(conn, sys.stdout.buffer, profile=profile)
+            export_formats.write_xlsx(conn, sys.stdout.buffer, profile=profile, country=country)
         else:
-            export_formats.write(conn, sys.stdout, fmt, kind=kinds[0], profile=profile)
+            export_formats.write(conn, sys.stdout, fmt, kind=kinds[0], profile=profile, country=country)
     finally:
         conn.close()
 
 
 #: Further command groups, each in its own module under fieldkit/commands/.
-COMMAND_MODULES: tuple[str, ...] = ("backup", "translations", "sync", "central")
+COMMAND_MODULES: tuple[str, ...] = ("backup", "translations", "sync", "central", "places")
 
 for _module in COMMAND_MODULES:
     __import__(f"fieldkit.commands.{_module}")

@@ -9,6 +9,7 @@ from sync import journal, merge
 
 from .db import connect, transaction
 from .migrations import migrate
+from .queries import places
 from .queries.actions import add_action
 from .queries.events import add_event
 from .queries.issues import create_issue, get_issue, update_issue
@@ -218,6 +219,8 @@ def fill(app, count: int = 300, seed: int = 7) -> int:
         today = date.today()
         issues = _issues(conn, rng, today, count)
         _meetings(conn, today, issues)
+        with transaction(conn):
+            places.learn_existing(conn)
         _dispute(conn, issues[0])
         return count
     finally:

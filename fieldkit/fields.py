@@ -20,12 +20,10 @@ import re
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 
-from flask import current_app
-
 from sync.schema import Field, RecordType
 
 from . import validation as v
-from .i18n import country_name, format_date, format_datetime, format_number, formatting_locale
+from .i18n import country_name, current_locale, format_date, format_datetime, format_number, formatting_locale
 from .i18n import gettext as _
 from .records import SCHEMA, choice_labels
 from .validation import coordinate_text
@@ -59,8 +57,12 @@ def form_fields(table: str, *, skip: Iterable[str] = ()) -> list[Field]:
 # --- reading a form -----------------------------------------------------------------------
 
 
-def _default_language() -> str:
-    return current_app.config.get("DEFAULT_LANGUAGE", "en")
+def text_language() -> str:
+    """The language a new text is tagged with unless the person says otherwise: the UI language.
+
+    Someone using FieldKit in French most likely types in French; English is no better a guess.
+    """
+    return current_locale()
 
 
 def _enum(value, declared: Field, *, required: bool, default):
@@ -133,7 +135,7 @@ def _list(value, declared: Field, *, required: bool, default):
 
 
 def _language(value, declared: Field, *, required: bool, default):
-    return v.language_tag(value, default=default or _default_language())
+    return v.language_tag(value, default=default or text_language())
 
 
 PARSERS = {

@@ -33,7 +33,7 @@ def currency(value) -> str:
 
 def _defaults() -> dict:
     return {
-        "language": current_app.config.get("DEFAULT_LANGUAGE", "en"),
+        "language": fields.text_language(),
         "country": current_app.config["COUNTRY"],
     }
 

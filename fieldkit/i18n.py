@@ -29,6 +29,7 @@ from flask import current_app, g, has_request_context, request
 from jinja2 import pass_context
 from markupsafe import Markup
 
+from .in_context import mark
 from .languages import BY_CODE, CODES, canonical_tag, locale_code
 from .resources import TRANSLATIONS_DIR
 
@@ -311,7 +312,7 @@ def _translations() -> NullTranslations:
 def gettext(message: str, **variables) -> str:
     """Translate ``message`` and fill its named placeholders."""
     text = _translations().ugettext(message)
-    return _fill(text, message, variables)
+    return mark(_fill(text, message, variables), message)
 
 
 def _count(num) -> int:
@@ -327,13 +328,13 @@ def ngettext(singular: str, plural: str, num: int, **variables) -> str:
     variables.setdefault("num", format_number(num))
     num = _count(num)
     text = _translations().ungettext(singular, plural, num)
-    return _fill(text, singular if num == 1 else plural, variables)
+    return mark(_fill(text, singular if num == 1 else plural, variables), singular)
 
 
 def pgettext(context: str, message: str, **variables) -> str:
     """Translate a message that means something else elsewhere (``context`` tells which)."""
     text = _translations().upgettext(context, message)
-    return _fill(text, message, variables)
+    return mark(_fill(text, message, variables), message, context)
 
 
 def npgettext(context: str, singular: str, plural: str, num: int, **variables) -> str:
@@ -341,7 +342,7 @@ def npgettext(context: str, singular: str, plural: str, num: int, **variables) -
     variables.setdefault("num", format_number(num))
     num = _count(num)
     text = _translations().unpgettext(context, singular, plural, num)
-    return _fill(text, singular if num == 1 else plural, variables)
+    return mark(_fill(text, singular if num == 1 else plural, variables), singular, context)
 
 
 def _fill(text, original: str, variables: dict):
@@ -368,7 +369,7 @@ def _markup_fill(context, text: str, original: str, variables: dict):
 
 @pass_context
 def _template_gettext(context, message: str, **variables):
-    return _markup_fill(context, _translations().ugettext(message), message, variables)
+    return mark(_markup_fill(context, _translations().ugettext(message), message, variables), message)
 
 
 @pass_context
@@ -376,12 +377,13 @@ def _template_ngettext(context, singular: str, plural: str, num: int, **variable
     variables.setdefault("num", format_number(num))
     num = _count(num)
     text = _translations().ungettext(singular, plural, num)
-    return _markup_fill(context, text, singular if num == 1 else plural, variables)
+    return mark(_markup_fill(context, text, singular if num == 1 else plural, variables), singular)
 
 
 @pass_context
 def _template_pgettext(context, msgctxt: str, message: str, **variables):
-    return _markup_fill(context, _translations().upgettext(msgctxt, message), message, variables)
+    text = _translations().upgettext(msgctxt, message)
+    return mark(_markup_fill(context, text, message, variables), message, msgctxt)
 
 
 @pass_context
@@ -389,7 +391,7 @@ def _template_npgettext(context, msgctxt: str, singular: str, plural: str, num: 
     variables.setdefault("num", format_number(num))
     num = _count(num)
     text = _translations().unpgettext(msgctxt, singular, plural, num)
-    return _markup_fill(context, text, singular if num == 1 else plural, variables)
+    return mark(_markup_fill(context, text, singular if num == 1 else plural, variables), singular, msgctxt)
 
 
 def lazy_gettext(message: str, **variables) -> LazyProxy:

@@ -47,7 +47,7 @@ def parse_meeting(form) -> v.Collector:
         c,
         "meetings",
         defaults={
-            "language": current_app.config.get("DEFAULT_LANGUAGE", "en"),
+            "language": fields.text_language(),
             "country": current_app.config["COUNTRY"],
         },
         parsers={"starts_at": clock, "ends_at": clock},
@@ -112,7 +112,7 @@ def parse_action(form) -> v.Collector:
     fields.parse_all(
         c,
         "meeting_actions",
-        defaults={"language": current_app.config.get("DEFAULT_LANGUAGE", "en")},
+        defaults={"language": fields.text_language()},
         rules={"done_on": {"allow_future": False}},
         parsers={"issue_id": _issue_choice(_("Choose an issue from the list, or leave it empty."))},
     )
@@ -127,7 +127,7 @@ def parse_link(form) -> v.Collector:
     fields.parse_all(
         c,
         "meeting_issues",
-        defaults={"language": current_app.config.get("DEFAULT_LANGUAGE", "en")},
+        defaults={"language": fields.text_language()},
         parsers={"issue_id": _issue_choice(_("Choose an issue from the list."))},
     )
     if not c.values.get("issue_id") and "issue_id" not in c.errors:

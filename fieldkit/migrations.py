@@ -545,6 +545,98 @@ def m11_read_tokens(conn):
 
 
 @migration
+def m23_places(conn):
+    """Places to pick (issue 12): regions, districts, wards, communities and facilities per country,
+    synced to every device of the country; filled at once from the issues and meetings already
+    recorded (journaled, so they reach the others)."""
+    run_script(
+        conn,
+        f"""
+        CREATE TABLE places (
+            {SYNCED_COLUMNS},
+            name TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            parent_id TEXT,
+            other_names TEXT NOT NULL DEFAULT '[]'
+        );
+        CREATE INDEX places_country_kind ON places (country, kind);
+        CREATE INDEX places_parent ON places (parent_id);
+        """,
+    )
+    from .queries import places
+
+    places.learn_existing(conn)
+
+
+@migration
+def m21_learning(conn):
+    """What changed and why (issue 11): the day an issue's budget release was recorded, the
+    indexes that list the changes (resolved, committed, released) and the reflection sessions
+    newest first, and central's findings for the learning reports.
+
+    ``budget_released_on`` is derived (never journaled), like ``last_response_on``: the time of
+    the change that raised the released amount, as the journal stamped it. The partial indexes
+    hold only the rows the learning view lists; its queries repeat their WHERE terms word for
+    word so that SQLite uses them (``queries/learning.py``).
+    """
+    run_script(
+        conn,
+        """
+        ALTER TABLE issues ADD COLUMN budget_released_on TEXT;
+        UPDATE issues SET budget_released_on = substr(COALESCE(updated_at, created_at), 1, 10)
+            WHERE CAST(budget_released AS REAL) > 0;
+        CREATE TRIGGER issues_budget_released AFTER UPDATE OF budget_released ON issues
+            WHEN CAST(NEW.budget_released AS REAL) > COALESCE(CAST(OLD.budget_released AS REAL), 0) BEGIN
+            UPDATE issues SET budget_released_on = substr(COALESCE(NEW.updated_at, NEW.created_at), 1, 10)
+            WHERE id = NEW.id;
+        END;
+        CREATE TRIGGER issues_budget_released_new AFTER INSERT ON issues
+            WHEN CAST(NEW.budget_released AS REAL) > 0 BEGIN
+            UPDATE issues SET budget_released_on = substr(COALESCE(NEW.updated_at, NEW.created_at), 1, 10)
+            WHERE id = NEW.id;
+        END;
+        CREATE INDEX issue_events_changes ON issue_events (occurred_on DESC, country, org)
+            WHERE deleted = 0 AND (kind = 'status' AND status IN ('resolved', 'committed')
+                                   OR kind = 'response' AND commitment > '');
+        CREATE INDEX issues_released ON issues (budget_released_on DESC, country, org, sector)
+            WHERE budget_released_on IS NOT NULL;
+        CREATE INDEX meetings_reflected ON meetings (held_on DESC, country, org)
+            WHERE deleted = 0 AND (what_changed > '' OR what_learned > '');
+        CREATE TABLE central_findings (
+            id INTEGER PRIMARY KEY,
+            country TEXT NOT NULL,
+            source TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            note TEXT NOT NULL DEFAULT '',
+            marked_by TEXT NOT NULL,
+            marked_at TEXT NOT NULL,
+            UNIQUE (source, record_id)
+        );
+        CREATE INDEX central_findings_country ON central_findings (country, marked_at DESC);
+        """,
+    )
+
+
+@migration
+def m24_device_names(conn):
+    """Device names at central (issue 12): the name given with an enrolment code ("Kisumu office
+    laptop") becomes the enrolled device's name, so pages say it instead of a hex id."""
+    run_script(
+        conn,
+        """
+        ALTER TABLE central_codes ADD COLUMN device_name TEXT NOT NULL DEFAULT '';
+        ALTER TABLE central_devices ADD COLUMN name TEXT NOT NULL DEFAULT '';
+        """,
+    )
+
+
+@migration
+def m24_account_time_zone(conn):
+    """An account's own time zone at central (issue 12); empty: its country's main zone."""
+    run_script(conn, "ALTER TABLE central_users ADD COLUMN time_zone TEXT NOT NULL DEFAULT '';")
+
+
+@migration
 def m22_catalog_entries(conn):
     """Translators work inside FieldKit (issue 13): local catalog entries (synced to every replica),
     a version per language that triggers bump on every change (so pages re-read the entries only

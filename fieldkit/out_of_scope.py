@@ -26,7 +26,8 @@ from .records import SCHEMA
 
 
 def _top_level() -> list[RecordType]:
-    return [r for r in SCHEMA if r.parent is None and r.privacy != "device-only" and r.scope == "owned"]
+    # Country-wide rows (places) are no org's: never "outside" the enrolled org.
+    return [r for r in SCHEMA if r.parent is None and r.privacy != "device-only" and r.scope == "org"]
 
 
 def _children(table: str) -> list[tuple[RecordType, str, str | None]]:

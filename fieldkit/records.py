@@ -15,7 +15,7 @@ import hashlib
 import json
 
 from sync import journal
-from sync.schema import Field, Parent, RecordType, Refused, Schema
+from sync.schema import EVERY_ORG, Field, Parent, RecordType, Refused, Schema
 
 from .i18n import lazy_gettext as _l
 from .i18n import lazy_pgettext as _lp
@@ -344,6 +344,43 @@ MEETING_ISSUE = RecordType(
     privacy="shared",
 )
 
+# --- Places to pick (issue 12) --------------------------------------------------------
+
+#: What a place is. Regions hold districts, districts wards and communities, communities
+#: facilities; each kind's level in that hierarchy is PLACE_LEVELS.
+PLACE_KINDS = {
+    "region": _l("Region / province / state"),
+    "district": _l("District"),
+    "ward": _l("Ward"),
+    "community": _l("Community / village"),
+    "school": _lp("place", "School"),
+    "clinic": _lp("place", "Clinic or health centre"),
+    "water_point": _lp("place", "Water point"),
+    "facility": _lp("place", "Other facility or place"),
+}
+PLACE_LEVELS = {"region": "region", "district": "district", "ward": "ward", "community": "community"}
+
+PLACE = RecordType(
+    "places",
+    (
+        Field("created_at", "timestamp", _l("Recorded on"), required=True),
+        # Every org's (sync.schema.EVERY_ORG): a place belongs to its country.
+        Field("org", "text", _l("Partner organisation"), max_length=1, pattern=r"^\*$", default=EVERY_ORG),
+        Field("country", "enum", _l("Country"), required=True, choices=COUNTRIES),
+        Field("deleted", "boolean", _l("Deleted")),
+        _text("name", _l("Name"), 150, required=True),
+        Field("kind", "enum", _l("Kind of place"), required=True, choices=tuple(PLACE_KINDS)),
+        Field("parent_id", "reference", _l("Part of"), references="places"),
+        Field("other_names", "list", _l("Other names or spellings"), max_length=1000),
+    ),
+    label=_l("Place"),
+    # The region, district or community a place is part of must be in the same country.
+    also=(Parent("parent_id", "places"),),
+    privacy="shared",
+    scope="country",
+)
+
+
 # --- The app's own texts, translated at central or on a device (issue 13) ------------------
 
 CATALOG_STATUSES = {"draft": _l("Draft"), "reviewed": _l("Reviewed")}
@@ -459,6 +496,7 @@ CHOICE_LABELS = {
         ACTION_OWNER_KINDS,
         ACTION_STATUSES,
         LINK_OUTCOMES,
+        PLACE_KINDS,
         CATALOG_STATUSES,
     )
 }
@@ -480,6 +518,7 @@ SCHEMA = Schema(
         MEETING,
         ACTION,
         MEETING_ISSUE,
+        PLACE,
         UI_LANGUAGE,
         CATALOG_ENTRY,
     )

@@ -80,6 +80,9 @@ RECORDERS = (OWNER, PHONE, ADMIN, MEMBER)  # record and change records
 REVIEWERS = (OWNER, ADMIN, MEMBER)  # sync status and conflict review: never a phone
 ACCOUNTS = (ADMIN, MEMBER, VIEWER)
 TEAM = (ADMIN, MEMBER)
+#: Who may switch on "translate this page" (fieldkit.in_context.may_translate): the device's owner;
+#: at central, admins until accounts have a translator role.
+TRANSLATORS = (OWNER, ADMIN)
 
 _READ = _access(EVERY_ROLE, READERS)
 _RECORD = _access(EVERY_ROLE, RECORDERS)
@@ -96,6 +99,7 @@ ROUTES: dict[str, Access] = {
     # Every role: styles and scripts, the language picker, records to read and to change.
     "static": _OPEN,
     "home.choose_language": _OPEN,
+    "in_context.switch": _access(EVERY_ROLE, TRANSLATORS),
     "home.index": _READ,
     "search.everything": _READ,
     "blobs.original": _READ,
@@ -121,6 +125,8 @@ ROUTES: dict[str, Access] = {
             "discard_draft",
         )
     },
+    # The options of a form's place fields (a fragment for htmx): whoever may record.
+    "places.options": _RECORD,
     **{
         f"text_translations.{name}": _RECORD
         for name in ("add", "add_to_meeting", "delete", "delete_from_meeting")
@@ -164,6 +170,9 @@ ROUTES: dict[str, Access] = {
     "central.codes": _TEAM,
     "central.revoke": _TEAM,
     "central.reenroll": _ADMIN,
+    # A country team imports its country's places (admins any country's).
+    "central_places.index": _TEAM,
+    "central_places.upload": _TEAM,
     **{
         f"accounts.{name}": _ADMIN
         for name in ("users", "add_user", "disable_user", "enable_user", "reset_user", "audit_log")
@@ -177,6 +186,15 @@ ROUTES: dict[str, Access] = {
     "read_tokens.revoke": _SIGNED_IN,
     "read_api.openapi": _CENTRAL_OPEN,
     "read_api.records": _SIGNED_IN,
+    # What changed and why: every account reads its country's entries and findings; the country
+    # team marks and unmarks findings. Evidence packs print what a reader may read, in every role.
+    "learning.index": _SIGNED_IN,
+    "learning.findings": _SIGNED_IN,
+    "learning.findings_csv": _SIGNED_IN,
+    "learning.mark": _TEAM,
+    "learning.unmark": _TEAM,
+    "evidence.issue": _READ,
+    "evidence.meeting": _READ,
     # Central's sync API: three open calls (what it is, its description, enrolment), the rest by device token.
     "sync_api.info": _CENTRAL_OPEN,
     "sync_api.openapi": _CENTRAL_OPEN,

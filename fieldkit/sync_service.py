@@ -55,6 +55,42 @@ def open_client(config, conn, server_url: str | None = None, progress=None) -> s
     )
 
 
+#: A failed sync or enrolment in words, by the error's code (central's problem code, or the sync
+#: library's class code); central's own English explanation goes to the log, not to the page.
+ERRORS = {
+    "unreachable": _l("Central could not be reached. Check the connection and the address, then try again."),
+    "enrolment-code": _l(
+        "The enrolment code is wrong, expired or already used: ask your country team for a new one."
+    ),
+    "already-enrolled": _l(
+        "This device is already enrolled at this server and an enrolment code works only once: "
+        "ask a central admin to re-enrol it."
+    ),
+    "revoked": _l("This device was revoked at central: ask your country team for a new enrolment code."),
+    "auth": _l("Central does not know this device's token: enrol the device again."),
+    "forbidden": _l("Central refused this device's request: it is outside what the device may do."),
+    "protocol-version": _l("Central speaks another version of the sync protocol: update FieldKit."),
+    "too-large": _l("Central refused a request as too large."),
+}
+
+
+def error_key(error: Exception) -> dict:
+    """What a sync error was, as data to keep (its code and status), worded later by :func:`error_text`."""
+    code = "unreachable" if isinstance(error, sync_client.Unreachable) else getattr(error, "code", "")
+    return {"code": str(code or ""), "status": int(getattr(error, "status", 0) or 0)}
+
+
+def error_text(key: dict) -> str:
+    """A sync error in the user's language, from :func:`error_key`'s data."""
+    known = ERRORS.get(str(key.get("code", "")))
+    if known is not None:
+        return str(known)
+    return _(
+        "Central could not complete the request (error %(status)s). Try again later.",
+        status=key.get("status") or "?",
+    )
+
+
 def summary_lines(summary: dict) -> list[str]:
     """A plain account of one sync: sent, received, conflicts, what is still pending and why."""
     lines = [
@@ -94,6 +130,8 @@ def summary_lines(summary: dict) -> list[str]:
                 summary["set_aside"],
             )
         )
+    if isinstance(summary.get("error"), dict):
+        lines.append(_("Still pending: %(reason)s", reason=error_text(summary["error"])))
     for problem in summary.get("problems", [])[:5]:
         lines.append(_("Still pending: %(reason)s", reason=problem))
     return lines

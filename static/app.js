@@ -5,6 +5,18 @@
   "use strict";
   document.documentElement.classList.add("js");
 
+  // Translate in context: a marked text opens its entry instead of doing what its link or button does.
+  // (Without this file, the page's list of texts links to the same entries.) A <summary> keeps opening
+  // what it folds (the phone's menu), and the switch keeps switching: their texts are in the list.
+  document.addEventListener("click", function (event) {
+    var target = event.target instanceof Element ? event.target : null;
+    var marked = target && target.closest(".i18n-mark[data-translate]");
+    if (!marked || marked.closest("summary, .translate-switch, .translate-panel")) { return; }
+    event.preventDefault();
+    event.stopPropagation();
+    window.location.assign(marked.dataset.translate);
+  }, true);
+
   function onReady(root) {
     root.querySelectorAll("select.autosubmit").forEach(function (select) {
       select.addEventListener("change", function () { select.form.requestSubmit(); });

@@ -26,7 +26,7 @@ import json
 
 from . import journal, protocol
 from .errors import ProtocolError
-from .schema import Refused
+from .schema import EVERY_ORG, Refused
 
 #: Orgs a device may create rows for before it was enrolled; they join the device's org.
 UNASSIGNED_ORGS = ("", "local")
@@ -164,13 +164,12 @@ def check_op(conn, scopes: Scopes, peer, op: dict) -> dict:
     if record.writers and record.writers not in peer.grants:
         raise Refused("forbidden", f"this device may not write {record.table}")
     if record.scope == "global":
-        _check_global(scopes, record, op, create)
+        org, country = _check_global(scopes, record, op, create)
     elif create:
         org, country = _scope_of_new_row(scopes, peer, record, fields)
         existing = scopes.get(record.table, op["row_id"])
         if existing and existing != (org, country):
             raise Refused("scope", f"{record.table} {op['row_id']} already exists with another scope")
-        scopes.add(record.table, op["row_id"], org, country)
     else:
         existing = scopes.get(record.table, op["row_id"])
         if existing is None or not peer.covers(*existing):
@@ -185,6 +184,8 @@ def check_op(conn, scopes: Scopes, peer, op: dict) -> dict:
             org = fields.get("org", existing[0])
             org = existing[0] if org in UNASSIGNED_ORGS else org
             country = fields.get("country", existing[1])
+            if (org == EVERY_ORG) != (record.scope == "country"):
+                raise Refused("scope", "a change cannot make a record every organisation's, or one's", "org")
             if not peer.covers(org, country):
                 raise Refused(
                     "scope", "this change would move the record out of this device's scope", "country"
@@ -194,20 +195,22 @@ def check_op(conn, scopes: Scopes, peer, op: dict) -> dict:
     _check_links(conn, scopes, peer, record, fields)
     if create and record.file_field():
         _check_file(conn, peer, fields.get(record.file_field().name))
+    if create:
+        # Only once every check passed: a refused create leaves no scope behind for later ops to find.
+        scopes.add(record.table, op["row_id"], org, country)
     return op
 
 
-def _check_global(scopes: Scopes, record, op: dict, create: bool) -> None:
-    """A row everyone reads: no scope to check, but its own rule over the whole row."""
+def _check_global(scopes: Scopes, record, op: dict, create: bool) -> tuple[str, str]:
+    """A row everyone reads: no scope to check, but its own rule over the whole row; its scope."""
     existing = scopes.get(record.table, op["row_id"])
-    if create:
-        scopes.add(record.table, op["row_id"], "", "")
-    elif existing is None:
+    if existing is None and not create:
         raise _missing(scopes.conn, record.table, op["row_id"], "the record")
     if record.check_row:
         row = scopes.row_after(record.table, op["row_id"], op["fields"], create and existing is None)
         record.check_row(scopes.conn, row)
         scopes.rows[(record.table, op["row_id"])] = row
+    return existing or ("", "")
 
 
 def _refuse_nulls(scopes: Scopes, table: str, fields: dict) -> None:
@@ -225,8 +228,17 @@ def _refuse_nulls(scopes: Scopes, table: str, fields: dict) -> None:
 
 
 def _scope_of_new_row(scopes: Scopes, peer, record, fields: dict) -> tuple[str, str]:
+    if record.scope == "country":
+        # Every org's row in its country: any device of the country may add one.
+        if fields.get("org") != EVERY_ORG:
+            raise Refused("scope", f"a row of {record.table} belongs to every organisation ('*')", "org")
+        if not peer.covers(EVERY_ORG, fields.get("country", "")):
+            raise Refused("scope", "this record is outside this device's scope", "country")
+        return EVERY_ORG, fields["country"]
     if record.parent is None:
         org = fields.get("org", "")
+        if org == EVERY_ORG:
+            raise Refused("scope", f"a row of {record.table} belongs to one organisation", "org")
         if org in UNASSIGNED_ORGS and peer.org != "*":
             org = peer.org
         country = fields.get("country", "")

@@ -116,10 +116,10 @@ def _raise_for(response: httpx.Response) -> None:
         body, message, code = {}, "", ""
     if not message:
         message = f"the server answered {response.status_code} and no explanation"
-    if response.status_code == 403:
-        raise Forbidden(message)
-    if response.status_code == 401:
-        raise AuthError(message)
+    if response.status_code in (401, 403):
+        error = (Forbidden if response.status_code == 403 else AuthError)(message)
+        error.code = code or error.code  # e.g. "enrolment-code", "revoked": the app words it for its user
+        raise error
     if code == "protocol-version":
         raise Incompatible(message)
     if response.status_code == 404 and not code:

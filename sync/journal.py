@@ -515,11 +515,26 @@ def is_placeholder(op: dict) -> bool:
 
 
 def outgoing(conn, ops: list[dict]) -> list[dict]:
-    """Ops as they may leave this device: a withheld row's op becomes a :func:`placeholder`.
+    """Ops as they may leave this device: a withheld row's op becomes a :func:`placeholder`, and so
+    does the op of a country-wide row (``RecordType.scope == "country"``) of another country than
+    the one this device is enrolled for (made before enrolment: no device it syncs with needs it).
 
     Central acknowledges a placeholder without storing anything, so the sequence stays
     gapless and everything else is applied.
     """
-    if not conn.execute("SELECT 1 FROM sync_withheld LIMIT 1").fetchone():
+    wide = {r.table for r in RECORDS if r.scope == "country"} if RECORDS is not None else set()
+    country = replica_value(conn, "sync_country") if wide and any(op["tbl"] in wide for op in ops) else None
+    withheld = conn.execute("SELECT 1 FROM sync_withheld LIMIT 1").fetchone() is not None
+    if not withheld and country in (None, "", "*"):
         return ops
-    return [placeholder(op) if is_withheld(conn, op["tbl"], op["row_id"]) else op for op in ops]
+
+    def elsewhere(op: dict) -> bool:
+        if op["tbl"] not in wide or country in (None, "", "*"):
+            return False
+        row = conn.execute(f"SELECT country FROM [{op['tbl']}] WHERE id = ?", (op["row_id"],)).fetchone()
+        return row is not None and row[0] != country
+
+    return [
+        placeholder(op) if elsewhere(op) or (withheld and is_withheld(conn, op["tbl"], op["row_id"])) else op
+        for op in ops
+    ]

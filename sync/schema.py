@@ -50,9 +50,12 @@ TYPES = (
 
 PRIVACY = ("shared", "programme", "device-only")
 
-#: Who reads a record type: ``owned`` rows belong to an org and country (a device reads its
-#: scope's); ``global`` rows belong to nobody and every replica reads them (the app's own texts).
-SCOPES = ("owned", "global")
+#: Whose rows of a type are: one partner org's in one country (``org``), every org's in one
+#: country (``country``: reference lists such as places, which every device of the country reads
+#: and may add to; the row's org is :data:`EVERY_ORG`), or nobody's (``global``: the app's own
+#: texts, which every replica reads whatever its scope).
+SCOPES = ("org", "country", "global")
+EVERY_ORG = "*"
 
 #: Who a field may be shown to outside the programme, from the widest: ``public`` (anyone),
 #: ``officials`` (officials and funders, not the public: names of people, exact addresses) and
@@ -288,8 +291,8 @@ class RecordType:
     #: A boolean field whose withdrawal erases the ``personal`` fields everywhere (sync.consent).
     consent: str | None = None
     personal: tuple[str, ...] = ()
-    #: ``owned`` (org and country, read within a device's scope) or ``global`` (read by all).
-    scope: str = "owned"
+    #: One of SCOPES: a top-level row belongs to its org and country, its whole country, or everyone.
+    scope: str = "org"
     #: The grant a device needs to push ops of this type (``Peer.grants``); None: any device.
     writers: str | None = None
     #: A rule over a whole row (the stored values with the op's applied), run by central on
@@ -300,8 +303,8 @@ class RecordType:
     def __post_init__(self):
         if self.privacy not in PRIVACY:
             raise ValueError(f"{self.table}: unknown privacy class {self.privacy!r}")
-        if self.scope not in SCOPES or (self.scope == "global" and self.parent):
-            raise ValueError(f"{self.table}: scope {self.scope!r} (a global type has no parent)")
+        if self.scope not in SCOPES or (self.scope != "org" and self.parent is not None):
+            raise ValueError(f"{self.table}: scope {self.scope!r} is not one a top-level type can have")
         object.__setattr__(self, "by_name", {f.name: f for f in self.fields})
         object.__setattr__(self, "_file", next((f for f in self.fields if f.type == "file"), None))
         object.__setattr__(self, "_required", frozenset(f.name for f in self.fields if f.required))

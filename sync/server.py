@@ -28,7 +28,7 @@ from . import checks, consent, journal, merge, protocol
 from .errors import Forbidden, ProtocolError, TooLarge
 from .journal import snapshot, transaction
 from .merge import OP_COLUMNS, op_from_row
-from .schema import Refused
+from .schema import EVERY_ORG, Refused
 
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS sync_acks (device_id TEXT PRIMARY KEY, acked INTEGER NOT NULL)",
@@ -82,7 +82,10 @@ class Peer:
     grants: frozenset = frozenset()
 
     def covers(self, org: str, country: str) -> bool:
-        return (self.org == "*" or self.org == org) and (self.country == "*" or self.country == country)
+        """Whether a row of ``org`` and ``country`` is in this scope (org ``*``: every org's row)."""
+        return (self.org == "*" or org in (self.org, EVERY_ORG)) and (
+            self.country == "*" or self.country == country
+        )
 
 
 def install(conn) -> None:
@@ -408,7 +411,7 @@ def pull(conn, peer: Peer, cursor: int, limit: int = 1000, *, replica: str | Non
         rows = conn.execute(
             f"SELECT {columns} FROM sync_ops o JOIN sync_scope s ON s.tbl = o.tbl AND s.row_id = o.row_id "
             "WHERE o.server_seq > ? AND o.device_id != ? AND (o.tbl IN (SELECT value FROM json_each(?)) "
-            "OR ((? = '*' OR s.country = ?) AND (? = '*' OR s.org = ?))) ORDER BY o.server_seq LIMIT ?",
+            "OR ((? = '*' OR s.country = ?) AND (? = '*' OR s.org = ? OR s.org = '*'))) ORDER BY o.server_seq LIMIT ?",
             (cursor, own, everyones, peer.country, peer.country, peer.org, peer.org, limit + 1),
         ).fetchall()
         more = len(rows) > limit
@@ -428,7 +431,7 @@ def blob_in_scope(conn, peer: Peer, sha256: str) -> bool:
     for table, column in journal.RECORDS.file_tables() if journal.RECORDS else ():
         row = conn.execute(
             f"SELECT 1 FROM [{table}] a JOIN sync_scope s ON s.tbl = ? AND s.row_id = a.id "
-            f"WHERE a.[{column}] = ? AND (? = '*' OR s.country = ?) AND (? = '*' OR s.org = ?) LIMIT 1",
+            f"WHERE a.[{column}] = ? AND (? = '*' OR s.country = ?) AND (? = '*' OR s.org IN (?, '*')) LIMIT 1",
             (table, sha256, peer.country, peer.country, peer.org, peer.org),
         ).fetchone()
         if row is not None:

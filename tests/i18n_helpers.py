@@ -12,6 +12,7 @@ from babel.messages.pofile import write_po
 from fieldkit import catalogs
 
 PLACEHOLDER = re.compile(r"%\(\w+\)[sdifr]|%%")
+NAMED = re.compile(r"%\(\w+\)[sdifr]|\{\w+\}")
 
 
 def write_catalog(directory: Path, code: str, entries: dict, plural_forms: str | None = None) -> Path:
@@ -35,8 +36,10 @@ def write_catalog(directory: Path, code: str, entries: dict, plural_forms: str |
 
 
 def wrap(text: str) -> str:
-    """Pseudo-translate: ⟦…⟧ around the text, placeholders kept as they are."""
-    return f"⟦{text}⟧"
+    """Pseudo-translate: ⟦…⟧ around each stretch of text between placeholders, which stay outside,
+    so that a value filled in (an error's reason, a label) must be translated or data itself."""
+    parts = re.split(r"(%\(\w+\)[sdifr]|\{\w+\})", text)
+    return "".join(part if NAMED.fullmatch(part) else (f"⟦{part}⟧" if part else "") for part in parts)
 
 
 def write_pseudo_catalog(directory: Path, code: str = "fr") -> int:
@@ -110,3 +113,196 @@ def unwrapped(text: str) -> str:
     while previous != text:
         previous, text = text, WRAPPED.sub(" ", text)
     return text
+
+
+# Walking every page: records to show, the URLs of every GET page, signed in as who may see them.
+
+#: What the walk types into forms: the only words a page may show outside the catalog (with names
+#: that are data: endonyms, CLDR names, the brand).
+DATA = {
+    "title": "Kolwa borehole",
+    "description": "Pump handle snapped",
+    "district": "Kisumu",
+    "community": "Kolwa",
+    "facility": "Nyamasaria",
+    "responsible_official": "Otieno",
+    "budget_code": "WSB",
+    "tags": "pump",
+}
+MEETING_DATA = {
+    "title": DATA["title"],
+    "place": DATA["community"],
+    "facilitator": DATA["responsible_official"],
+    "officials": DATA["responsible_official"],
+    "agenda": DATA["title"],
+    "notes": DATA["description"],
+    "decisions": DATA["description"],
+}
+ACTION_DATA = {"what": DATA["description"], "owner_name": DATA["responsible_official"]}
+#: Names the walk's data carries besides DATA: the dispute's authors and central's accounts.
+DATA_NAMES = ("Wanjiru Achieng", "Otieno Odhiambo", "Amina", "akosua", "kofi", "ama", "kolwa-youth")
+
+#: Endpoints that are not pages (files, JSON, downloads, a QR image).
+#: The Translate page of a language shows the app's English texts as its data (and its .po file is
+#: a download): the walks cover /translate/ itself and leave those two out.
+NOT_PAGES = {
+    "static",
+    "blobs.original",
+    "blobs.display",
+    "hub.qr_svg",
+    "exports.download",
+    "translate.index",
+    "translate.download",
+}
+NOT_PAGE_PREFIXES = ("/api/",)
+
+ADMIN_PASSWORD = "a long password for the walk"
+
+
+def seed_records(app, client) -> dict:
+    """An issue with a timeline note, a meeting with an action item, and a dispute on the issue's
+    status (made by the sync merge, as the demo does); returns the URL variables for their pages."""
+    from fieldkit import demo
+    from fieldkit.db import connect
+    from tests.conftest import create_issue
+    from tests.test_meetings import action_form, meeting_form
+
+    issue_id = create_issue(client, **DATA, budget_allocated="1500000", budget_currency="KES")
+    noted = client.submit(
+        f"/issues/{issue_id}/events",
+        {"kind": "note", "occurred_on": "2026-03-02", "note": DATA["description"]},
+    )
+    assert noted.status_code in (200, 303), noted.status_code
+    created = client.submit("/meetings/new", meeting_form(**MEETING_DATA))
+    assert created.status_code == 303, created.get_data(as_text=True)[:500]
+    meeting_id = created.headers["Location"].rsplit("/", 1)[1]
+    client.submit(f"/meetings/{meeting_id}/actions", action_form(**ACTION_DATA, issue_id=issue_id))
+    disputed = create_issue(client, **DATA)
+    conn = connect(app.config["DATABASE"])
+    try:
+        demo._dispute(conn, disputed)
+    finally:
+        conn.close()
+    return {"issue_id": issue_id, "meeting_id": meeting_id}
+
+
+def sign_in_admin(app, client) -> None:
+    """An all-countries admin account at central, signed in on ``client``."""
+    from fieldkit.central import accounts
+    from fieldkit.db import connect
+
+    conn = connect(app.config["DATABASE"])
+    try:
+        accounts.add_user(conn, "akosua", ADMIN_PASSWORD, country="*")
+    finally:
+        conn.close()
+    from tests.conftest import CSRF
+
+    token = CSRF.search(client.get("/central/login").get_data(as_text=True)).group(1)
+    form = {"username": "akosua", "password": ADMIN_PASSWORD, "csrf_token": token}
+    response = client.post("/central/login", data=form)
+    assert response.status_code == 303, response.get_data(as_text=True)[:500]
+
+
+def seed_central(app, client) -> dict:
+    """Central's own pages with something on them: an enrolment code, an enrolled device, a second
+    account, a read token; then the records of :func:`seed_records`."""
+    from fieldkit.central import accounts
+    from fieldkit.central import queries as central_queries
+    from fieldkit.db import connect
+
+    conn = connect(app.config["DATABASE"])
+    try:
+        accounts.add_user(conn, "kofi", ADMIN_PASSWORD, country="KE", role="viewer")
+        central_queries.create_code(conn, "kolwa-youth", "KE")
+        code = central_queries.create_code(conn, "kolwa-youth", "KE")
+        central_queries.redeem_code(conn, code, "0190walkdevice", "A" * 43, "test")
+    finally:
+        conn.close()
+    ids = seed_records(app, client)
+    client.submit("/central/codes", {"org": "kolwa-youth", "country": "KE", "hours": "72"})
+    client.submit(
+        "/central/users", {"username": "ama", "password": ADMIN_PASSWORD, "role": "member", "country": "KE"}
+    )
+    return ids
+
+
+def page_urls(app, ids: dict) -> list[str]:
+    """Every GET page of ``app`` (from its URL map), with the walk's record ids filled in."""
+    from flask import url_for
+
+    urls = []
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.endpoint in NOT_PAGES or rule.rule.startswith(NOT_PAGE_PREFIXES):
+            continue
+        assert set(rule.arguments) <= set(ids), f"the walk has no data for {rule.rule}"
+        with app.test_request_context():
+            urls.append(url_for(rule.endpoint, **{k: ids[k] for k in rule.arguments}))
+    return sorted(set(urls))
+
+
+def phone_pages(app, urls: list[str], lang: str) -> dict[str, str]:
+    """What a phone on the hub sees in ``lang``: the hub-off page, the join page (and its refusal of a
+    wrong PIN), then every URL once joined (pages a phone may not use show why, in a 403 page)."""
+    from fieldkit import hub
+    from tests.test_hub import Phone
+
+    phone = Phone(app)
+    pages = {"phone: hub off": phone.get(f"/?lang={lang}").get_data(as_text=True)}
+    state = hub.of(app)
+    state.serve_on("127.0.0.2", 8080)
+    pages["phone: join"] = phone.get("/hub/join").get_data(as_text=True)
+    wrong = "1" * 6 if state.pin != "1" * 6 else "2" * 6
+    refused = phone.post(
+        "/hub/join", {"csrf_token": phone.csrf(), "pin": wrong, "name": "Amina", "next": "/"}
+    )
+    pages["phone: wrong PIN"] = refused.get_data(as_text=True)
+    assert phone.join(state.pin).status_code == 303
+    for url in urls:
+        response = phone.get(url)
+        if response.mimetype == "text/html" and response.status_code < 300 or response.status_code >= 400:
+            pages[f"phone: {url}"] = response.get_data(as_text=True)
+    return pages
+
+
+def sync_page_states(tmp_path, make_app) -> dict[str, str]:
+    """The device's Sync page in each state: enrolment refused (central failing, a wrong code),
+    enrolled with records outside its scope, after a sync central partly refused, and after a sync
+    central answered with an error. ``make_app(transport)`` gives (app, client) syncing through it."""
+    import httpx
+
+    from fieldkit import create_app
+    from fieldkit.central import queries as central_queries
+    from fieldkit.db import connect
+    from tests.conftest import create_issue
+
+    central = create_app({"DATA_DIR": tmp_path / "central", "TESTING": True, "ROLE": "central"})
+    reachable = {"yes": False}
+
+    def transport(request):
+        if not reachable["yes"]:
+            return httpx.Response(500, json={"title": "down"})  # not retried, unlike a 503
+        return httpx.WSGITransport(app=central).handle_request(request)
+
+    app, client = make_app(httpx.MockTransport(transport))
+    seed_records(app, client)
+    kept = create_issue(client, **DATA)
+    url = "http://central.example"
+    pages = {"enrolment, central failing": client.submit("/sync/enroll", {"url": url, "code": "x"})}
+    reachable["yes"] = True
+    pages["wrong code"] = client.submit("/sync/enroll", {"url": url, "code": "no-such-code"})
+    hub = connect(central.config["DATABASE"])
+    code = central_queries.create_code(hub, "kolwa-youth", "GH")
+    hub.close()
+    enrolled = client.submit("/sync/enroll", {"url": url, "code": code})
+    assert enrolled.status_code == 303, enrolled.get_data(as_text=True)[:2000]
+    pages["enrolled, records outside"] = client.get("/sync/")
+    client.submit("/sync/scope/keep", {"tbl": "issues", "row_id": kept})
+    client.submit("/sync/run")
+    pages["synced with refusals"] = client.get("/sync/")
+    reachable["yes"] = False
+    client.submit("/sync/run")
+    pages["sync, central failing"] = client.get("/sync/")
+    for label, response in pages.items():
+        assert response.mimetype == "text/html", label
+    return {label: response.get_data(as_text=True) for label, response in pages.items()}

@@ -101,3 +101,12 @@ def test_demo_refuses_a_folder_with_real_records_and_changes_nothing(client, dat
     assert "already holds your records" in result.output and "Traceback" not in result.output
     assert count(data_dir, "SELECT COUNT(*) FROM issues") == 1
     assert count(data_dir, "SELECT COUNT(*) FROM meetings") == 0
+
+
+def test_demo_places_are_offered_on_the_issue_form(demo_folder, demo_client):
+    assert count(demo_folder, "SELECT COUNT(*) FROM places") > 0
+    form = demo_client.get("/issues/new").get_data(as_text=True)
+    conn = connect(demo_folder / "fieldkit.db")
+    names = [row[0] for row in conn.execute("SELECT name FROM places WHERE kind = 'region'")]
+    conn.close()
+    assert "<datalist" in form and any(f'value="{name}"' in form for name in names)

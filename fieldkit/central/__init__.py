@@ -36,7 +36,18 @@ def prepare(database: str) -> None:
 
 def init_app(app) -> None:
     from .. import csrf, roles
-    from . import account_views, admin, api, audit, export_views, read_api, sessions, token_views
+    from . import (
+        account_views,
+        admin,
+        api,
+        audit,
+        export_views,
+        learning_views,
+        place_views,
+        read_api,
+        sessions,
+        token_views,
+    )
 
     prepare(app.config["DATABASE"])
     # No hub and no PIN here: accounts and device tokens are central's callers (sessions.Guard),
@@ -47,6 +58,8 @@ def init_app(app) -> None:
     app.register_blueprint(admin.bp)
     app.register_blueprint(account_views.bp)
     app.register_blueprint(export_views.bp)
+    app.register_blueprint(place_views.bp)
     app.register_blueprint(token_views.bp)
     app.register_blueprint(read_api.bp)
+    app.register_blueprint(learning_views.bp)
     app.after_request(audit.record_change)

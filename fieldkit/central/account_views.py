@@ -9,8 +9,8 @@ from flask import Blueprint, abort, g, redirect, render_template, request, url_f
 
 from .. import roles
 from ..db import get_db
+from ..i18n import country_names, ngettext
 from ..i18n import gettext as _
-from ..i18n import ngettext
 from ..records import COUNTRIES
 from ..security import safe_next
 from ..views import page_number
@@ -111,7 +111,7 @@ def _users_page(errors=None, values=None, status=200, message=""):
         "central/users.html",
         users=accounts.list_users(get_db()),
         account_roles=roles.ACCOUNT_ROLES,
-        country_choices={"*": _("Every country"), **{c: c for c in COUNTRIES}},
+        country_choices={"*": _("Every country"), **country_names(COUNTRIES)},
         errors=errors or {},
         values=values or {"username": "", "role": roles.MEMBER, "country": ""},
         message=message,
@@ -144,7 +144,7 @@ def add_user():
         conn, values["username"], request.form["password"], country=values["country"], role=values["role"]
     )
     g.audit_record = values["username"]
-    g.audit_detail = f"{values['role']} of {values['country']}"
+    g.audit_detail = audit.details({"role": values["role"], "country": values["country"]})
     return redirect(url_for("accounts.users", done="added"), 303)
 
 
@@ -187,4 +187,12 @@ def reset_user(username):
 def audit_log():
     number = page_number()
     rows, older = audit.page(get_db(), number)
-    return render_template("central/audit.html", rows=rows, page=number, older=older)
+    return render_template(
+        "central/audit.html",
+        rows=rows,
+        page=number,
+        older=older,
+        actions=audit.ACTIONS,
+        roles=audit.ROLES,
+        detail_text=audit.detail_text,
+    )

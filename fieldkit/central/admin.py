@@ -10,15 +10,16 @@ from flask import Blueprint, abort, g, redirect, render_template, request, url_f
 
 from .. import roles, scope
 from ..db import get_db
+from ..i18n import country_names
 from ..records import COUNTRIES
-from . import checks, queries
+from . import audit, checks, queries
 
 bp = Blueprint("central", __name__, url_prefix="/central")
 
 
 @bp.context_processor
 def country_options():
-    return {"country_options": {c: c for c in COUNTRIES}}
+    return {"country_options": country_names(COUNTRIES)}
 
 
 def _country() -> str:
@@ -90,7 +91,7 @@ def codes():
         ), 422
     org = "*" if values["all_orgs"] else values["org"]
     code = queries.create_code(get_db(), org, values["country"], created_by=g.caller.name, hours=hours)
-    g.audit_detail = f"code for {org} in {values['country']}, {hours} h"
+    g.audit_detail = audit.details({"org": org, "country": values["country"], "hours": hours})
     return _code_page(code, values, admin=admin)
 
 
@@ -103,5 +104,5 @@ def reenroll(device_id):
     code = queries.create_code(
         get_db(), device["org"], device["country"], created_by=g.caller.name, hours=72, for_device=device_id
     )
-    g.audit_detail = f"re-enrolment code for {device['org']} in {device['country']}"
+    g.audit_detail = audit.details({"org": device["org"], "country": device["country"]})
     return _code_page(code, {"org": device["org"], "country": device["country"]}, reenrolling=device_id)

@@ -28,6 +28,12 @@ WHOLE = re.compile(r"[0-9]{1,18}", re.ASCII)
 CLOCK_MS = re.compile(r"[0-9]{1,13}", re.ASCII)
 
 
+def _coded(error, code: str):
+    """``error`` with a code more precise than its class's, so that a device can say it in its language."""
+    error.code = code
+    return error
+
+
 def _whole(text: str | None, name: str, default: int) -> int:
     """A whole-number parameter, or ProtocolError (a JSON problem) naming it."""
     if text is None:
@@ -82,7 +88,10 @@ def authenticate() -> dict:
     if device is None:
         raise AuthError("this device token is not known here: enrol the device again")
     if device["revoked_at"]:
-        raise AuthError("this device was revoked at central: ask your country team for a new enrolment code")
+        raise _coded(
+            AuthError("this device was revoked at central: ask your country team for a new enrolment code"),
+            "revoked",
+        )
     g.peer = server.Peer(device["device_id"], device["org"], device["country"], queries.grants_of(device))
     g.device = device
     return device
@@ -134,12 +143,18 @@ def enroll():
     granted = queries.redeem_code(conn, code, device_id, public_key, str(body.get("app_version", ""))[:40])
     if granted is None:
         if queries.device(conn, device_id) is not None:
-            raise Forbidden(
-                "this device is already enrolled at this server and an enrolment code works only once: "
-                "ask a central admin to re-enrol it"
+            raise _coded(
+                Forbidden(
+                    "this device is already enrolled at this server and an enrolment code works only once: "
+                    "ask a central admin to re-enrol it"
+                ),
+                "already-enrolled",
             )
-        raise Forbidden(
-            "this enrolment code is wrong, expired or already used: ask your country team for a new one"
+        raise _coded(
+            Forbidden(
+                "this enrolment code is wrong, expired or already used: ask your country team for a new one"
+            ),
+            "enrolment-code",
         )
     private = journal.replica_value(conn, "signing_key")
     return _json(

@@ -167,7 +167,10 @@ def meetings_of(conn, issue_id: str, *, country: str | None = None) -> list[dict
     scope, scope_params = in_country("m", country)
     rows = conn.execute(
         "SELECT l.outcome, l.note, l.language AS note_language, m.id, m.ref, m.title, m.kind, "
-        "m.held_on, m.language FROM meeting_issues l JOIN meetings m ON m.id = l.meeting_id "
+        "m.held_on, m.language FROM meeting_issues l INDEXED BY meeting_issues_issue "
+        # From the issue's few links to their meetings: with a country, SQLite would otherwise
+        # walk every meeting of that country.
+        "CROSS JOIN meetings m ON m.id = l.meeting_id "
         f"WHERE l.issue_id = ? AND l.deleted = 0 AND m.deleted = 0{scope} "
         "ORDER BY m.held_on DESC, l.created_at DESC",
         (issue_id, *scope_params),

@@ -9,9 +9,11 @@ from flask import current_app, g, request
 
 from sync.ids import uuid7
 
-from .. import fields
+from .. import fields, scope
+from ..db import get_db
 from ..i18n import current_locale
 from ..languages import BY_CODE, LANGUAGES
+from ..queries import places as place_queries
 from ..records import CHANNELS, COUNTRIES, EVENT_KINDS, SECTORS, SEVERITIES, STATUSES, VISIBILITIES
 from ..validation import coordinate_text
 
@@ -75,8 +77,17 @@ def page_number() -> int:
         return 1
 
 
+def place_lists(table: str, values, *, typing: str | None = None) -> dict:
+    """The places a form's place fields offer, within the form's country and what it already names."""
+    country = scope.current()
+    if country is None:
+        chosen = values.get("country")
+        country = chosen if chosen in COUNTRIES else current_app.config.get("COUNTRY")
+    return place_queries.options(get_db(), table, country, values, typing=typing)
+
+
 def register(app) -> None:
-    from . import blobs, home, issues, meetings, text_translations, translate
+    from . import blobs, evidence, home, in_context, issues, meetings, places, text_translations, translate
     from . import settings as settings_views
     from . import sync as sync_views
 
@@ -85,7 +96,15 @@ def register(app) -> None:
     app.jinja_env.filters["tag_list"] = tag_list
     app.jinja_env.filters["coordinate"] = coordinate_text
     fields.init_app(app)
-    for blueprint in (home.bp, issues.bp, blobs.bp, text_translations.bp):
+    for blueprint in (
+        home.bp,
+        in_context.bp,
+        issues.bp,
+        blobs.bp,
+        text_translations.bp,
+        places.bp,
+        evidence.bp,
+    ):
         app.register_blueprint(blueprint)
     if app.config.get("ROLE") != "central":
         settings_views.init_app(app)  # Settings page, hub PIN gate, desktop window endpoint

@@ -14,9 +14,10 @@ from ..i18n import gettext as _
 from ..queries import attachments as attachment_queries
 from ..queries import events as event_queries
 from ..queries import issues as queries
+from ..queries import places as place_queries
 from ..queries import tokens
 from ..validation import Invalid
-from . import author, is_htmx, page_number
+from . import author, is_htmx, page_number, place_lists
 
 bp = Blueprint("issues", __name__, url_prefix="/issues")
 
@@ -81,9 +82,15 @@ def new():
             "status": "reported",
             "observed_on": date.today().isoformat(),
             "visibility": "programme",
-            "language": current_app.config.get("DEFAULT_LANGUAGE", "en"),
+            "language": fields.text_language(),
         }
-        return render_template("issues/form.html", issue=issue, errors={}, reporter=None)
+        return render_template(
+            "issues/form.html",
+            issue=issue,
+            errors={},
+            reporter=None,
+            place_lists=place_lists("issues", issue),
+        )
     conn = get_db()
     token = request.form.get("form_token")
     earlier = tokens.seen(conn, token)
@@ -95,8 +102,15 @@ def new():
     scope.check_country(parsed.values, errors)
     stored = [] if errors else _store_files(_files_from_request(), errors)
     if errors:
-        return render_template("issues/form.html", issue=request.form, errors=errors, reporter=reporter), 422
+        return render_template(
+            "issues/form.html",
+            issue=request.form,
+            errors=errors,
+            reporter=reporter,
+            place_lists=place_lists("issues", request.form),
+        ), 422
     with transaction(conn):
+        place_queries.learn(conn, "issues", parsed.values, author=author())
         issue_id = queries.create_issue(
             conn,
             parsed.values,
@@ -151,6 +165,7 @@ def edit(issue_id: str):
             errors={},
             editing=True,
             reporter=queries.reporter_of(conn, issue_id, private=not hub.is_phone()),
+            place_lists=place_lists("issues", form),
         )
     token = request.form.get("form_token")
     if tokens.seen(conn, token):
@@ -164,9 +179,15 @@ def edit(issue_id: str):
     scope.check_country(parsed.values, errors)
     if errors:
         return render_template(
-            "issues/form.html", issue=request.form, errors=errors, editing=True, reporter=reporter
+            "issues/form.html",
+            issue=request.form,
+            errors=errors,
+            editing=True,
+            reporter=reporter,
+            place_lists=place_lists("issues", request.form),
         ), 422
     with transaction(conn):
+        place_queries.learn(conn, "issues", parsed.values, author=author())
         queries.update_issue(conn, issue_id, parsed.values, author=author(), token=token)
         if not hidden:
             queries.save_reporter(

@@ -19,9 +19,10 @@ from ..meeting_forms import ATTENDANCE, LONG_TEXTS, official_lines, parse_action
 from ..queries import actions as action_queries
 from ..queries import issues as issue_queries
 from ..queries import meetings as queries
+from ..queries import places as place_queries
 from ..queries import tokens
 from ..records import ACTION_OWNER_KINDS, ACTION_STATUSES, LINK_OUTCOMES, MEETING_TYPES
-from . import author, is_htmx, page_number
+from . import author, is_htmx, page_number, place_lists
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 search_bp = Blueprint("search", __name__)
@@ -101,6 +102,7 @@ def _form_page(
         form_token=form_token,
         draft=draft,
         other_drafts=other_drafts or [],
+        place_lists=place_lists("meetings", meeting),
     ), status
 
 
@@ -121,7 +123,7 @@ def new():
                 "kind": "community",
                 "held_on": date.today().isoformat(),
                 "country": scope.current() or current_app.config["COUNTRY"],
-                "language": current_app.config.get("DEFAULT_LANGUAGE", "en"),
+                "language": fields.text_language(),
             }
         # A facilitator back after a crash may press "Record a meeting" again: offer what was kept.
         others = [
@@ -150,9 +152,11 @@ def new():
         return _form_page(
             request.form, parsed.errors, editing=False, draft_key=draft_key, form_token=token, status=422
         )
-    meeting_id = queries.create_meeting(
-        conn, parsed.values, author=author(), token=token, org=current_app.config["ORG"]
-    )
+    with transaction(conn):
+        place_queries.learn(conn, "meetings", parsed.values, author=author())
+        meeting_id = queries.create_meeting(
+            conn, parsed.values, author=author(), token=token, org=current_app.config["ORG"]
+        )
     queries.drop_draft(conn, draft_key, country=scope.current())
     return redirect(url_for("meetings.show", meeting_id=meeting_id), code=303)
 
@@ -207,7 +211,9 @@ def edit(meeting_id: str):
         return _form_page(
             request.form, parsed.errors, editing=True, draft_key=draft_key, form_token=token, status=422
         )
-    queries.update_meeting(conn, meeting_id, parsed.values, author=author(), token=token)
+    with transaction(conn):
+        place_queries.learn(conn, "meetings", parsed.values, author=author())
+        queries.update_meeting(conn, meeting_id, parsed.values, author=author(), token=token)
     queries.drop_draft(conn, draft_key, country=scope.current())
     return redirect(url_for("meetings.show", meeting_id=meeting_id), code=303)
 
@@ -348,7 +354,13 @@ def new_issue(meeting_id: str):
             "visibility": "programme",
             "language": meeting["language"],
         }
-        return render_template("issues/form.html", issue=issue, errors={}, reporter=None)
+        return render_template(
+            "issues/form.html",
+            issue=issue,
+            errors={},
+            reporter=None,
+            place_lists=place_lists("issues", issue),
+        )
     token = request.form.get("form_token")
     if tokens.seen(conn, token):
         return redirect(url_for("meetings.show", meeting_id=meeting_id, _anchor="issues"), code=303)
@@ -357,8 +369,15 @@ def new_issue(meeting_id: str):
     errors = {**parsed.errors, **reporter_errors}
     scope.check_country(parsed.values, errors)
     if errors:
-        return render_template("issues/form.html", issue=request.form, errors=errors, reporter=reporter), 422
+        return render_template(
+            "issues/form.html",
+            issue=request.form,
+            errors=errors,
+            reporter=reporter,
+            place_lists=place_lists("issues", request.form),
+        ), 422
     with transaction(conn):
+        place_queries.learn(conn, "issues", parsed.values, author=author())
         issue_id = issue_queries.create_issue(
             conn, parsed.values, author=author(), reporter=reporter, org=current_app.config["ORG"]
         )

@@ -4,6 +4,7 @@ device's own enrolment and "Sync now" (``device_sync``), which only a device mou
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
@@ -18,9 +19,17 @@ from ..db import connect, get_db, transaction
 from ..i18n import gettext as _
 from ..queries import in_country
 from ..records import SCHEMA
-from ..sync_service import open_client, refusal_rows, set_aside_rows, summary_lines  # noqa: F401
+from ..sync_service import (  # noqa: F401
+    error_key,
+    error_text,
+    open_client,
+    refusal_rows,
+    set_aside_rows,
+    summary_lines,
+)
 from . import author
 
+log = logging.getLogger(__name__)
 bp = Blueprint("sync", __name__, url_prefix="/sync")
 #: A device's own sync: central never mounts it (it must never become another server's device).
 device_bp = Blueprint("device_sync", __name__, url_prefix="/sync")
@@ -124,7 +133,8 @@ def enroll():
             current_app.config.update(ORG=answer["org"], COUNTRY=answer["country"])
             return redirect(url_for("sync.index"), 303)
         except SyncError as error:
-            errors["code"] = _("Enrolment failed: %(reason)s", reason=str(error))
+            log.warning("enrolment at %s failed: %s", values["url"], error)
+            errors["code"] = _("Enrolment failed: %(reason)s", reason=error_text(error_key(error)))
         finally:
             conn.close()
     conn = get_db()
@@ -150,7 +160,8 @@ def run():
             client.sync()
     except SyncError as error:
         with transaction(conn):
-            journal.set_replica_value(conn, "last_summary", json.dumps({"problems": [str(error)]}))
+            log.warning("sync failed: %s", error)
+            journal.set_replica_value(conn, "last_summary", json.dumps({"error": error_key(error)}))
     finally:
         conn.close()
     return redirect(url_for("sync.index"), 303)

@@ -5,7 +5,15 @@ from __future__ import annotations
 import io
 import re
 
-__all__ = ["add_response", "describe", "jpeg_bytes", "no_horizontal_scroll", "record_issue", "serious"]
+__all__ = [
+    "add_response",
+    "describe",
+    "jpeg_bytes",
+    "no_horizontal_scroll",
+    "record_issue",
+    "serious",
+    "shown",
+]
 
 
 def serious(violations: list[dict]) -> list[dict]:
@@ -55,6 +63,21 @@ def no_horizontal_scroll(page, width: int) -> tuple[bool, str]:
     return False, f"scrollWidth {scroll_width} > {width} at {page.url}: " + "; ".join(wide)
 
 
+def shown(page, field):
+    """``field`` (a locator), after bringing its part of a form in steps on screen with Next or Back.
+
+    With JavaScript off every part is shown and nothing is clicked.
+    """
+    nav = page.locator(".step-nav")
+    for name in ("Next", "Back"):
+        button = nav.get_by_role("button", name=name, exact=True)
+        for _attempt in range(8):
+            if field.is_visible() or not button.is_visible():
+                break
+            button.click()
+    return field
+
+
 def record_issue(
     page,
     server,
@@ -72,17 +95,18 @@ def record_issue(
     Works with JavaScript on or off: it clicks the real submit button and waits for the issue's page.
     """
     page.goto(server.url("/issues/new"))
+    # In the order of the form's parts: what, where, photos, details.
     page.get_by_label(re.compile(r"^Title")).fill(title)
     page.get_by_label(re.compile(r"^Sector")).select_option(sector)
-    page.get_by_label("Language of the text", exact=True).fill(language)
     if description:
         page.get_by_label("Description", exact=True).fill(description)
     if community:
-        page.get_by_label("Community / village", exact=True).fill(community)
+        shown(page, page.get_by_label("Community / village", exact=True)).fill(community)
     if photo is not None:
-        page.locator("#f-files").set_input_files(
+        shown(page, page.locator("#f-files")).set_input_files(
             files=[{"name": photo_name, "mimeType": "image/jpeg", "buffer": photo}]
         )
+    shown(page, page.get_by_label("Language of the text", exact=True)).fill(language)
     with page.expect_navigation():
         page.get_by_role("button", name="Save issue").click()
     match = re.search(r"/issues/([0-9a-f-]{20,})$", page.url.split("#")[0])

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from .conftest import PHONE
-from .helpers import add_response, describe, jpeg_bytes, record_issue, serious
+from .helpers import add_response, describe, jpeg_bytes, record_issue, serious, shown
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +35,7 @@ def issue_id(browser, live_server):
         due_on=(date.today() - timedelta(days=5)).isoformat(),
     )
     page.goto(live_server.url(f"/issues/{issue_id}/edit"))
-    page.get_by_label("People affected", exact=True).fill("300")
+    shown(page, page.get_by_label("People affected", exact=True)).fill("300")
     with page.expect_navigation():
         page.get_by_role("button", name="Save changes").click()
     page.wait_for_url(re.compile(rf"/issues/{issue_id}$"))
@@ -81,7 +81,7 @@ def test_new_issue_form_with_errors_has_no_serious_violation(page, axe, live_ser
     page.locator("form.record").evaluate("form => form.noValidate = true")
     page.get_by_label(re.compile("^Title")).fill(" ")
     page.get_by_label("Date observed", exact=True).fill((date.today() + timedelta(days=3)).isoformat())
-    page.get_by_label("People affected", exact=True).fill("-4")
+    shown(page, page.get_by_label("People affected", exact=True)).fill("-4")
     page.get_by_label("Record the reporter's name and contact").check()
     with page.expect_navigation():
         page.get_by_role("button", name="Save issue").click()

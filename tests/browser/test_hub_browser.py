@@ -21,6 +21,8 @@ from playwright.sync_api import expect
 
 from fieldkit.server import free_port
 
+from .helpers import shown
+
 HUB_HOST = "127.0.0.2"
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "locale": "en-GB"}
 
@@ -196,7 +198,7 @@ def test_a_form_the_hub_refuses_shows_why_and_keeps_the_text(hub, phone):
     before = hub.count("SELECT count(*) FROM issues")[0][0]
     page.get_by_label(re.compile(r"^Title")).fill("Teachers absent for a month")
     page.get_by_label(re.compile(r"^Sector")).select_option("education")
-    page.get_by_label("Language of the text", exact=True).fill("not a code!")
+    shown(page, page.get_by_label("Language of the text", exact=True)).fill("not a code!")
     page.get_by_role("button", name="Save issue").click()
     expect(page.locator("#f-language-error")).to_be_visible()
     assert page.get_by_label(re.compile(r"^Title")).input_value() == "Teachers absent for a month"

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from .conftest import PHONE
-from .helpers import add_response, jpeg_bytes, no_horizontal_scroll, record_issue
+from .helpers import add_response, jpeg_bytes, no_horizontal_scroll, record_issue, shown
 
 LONG_WORD = "Kisumu-East-Sub-County-Water-And-Sanitation-Department-Borehole-Number-0042"
 
@@ -346,8 +346,8 @@ def test_the_guard_sees_offsite_requests_and_csp_violations(browser, live_server
 def test_history_says_who_changed_which_field_from_what_to_what(page, live_server):
     issue_id = record_issue(page, live_server, "Pump handle missing", community="Kolwa")
     page.goto(live_server.url(f"/issues/{issue_id}/edit"))
-    page.get_by_label("People affected", exact=True).fill("300")
     page.get_by_label(re.compile("^Sector")).select_option("health")
+    shown(page, page.get_by_label("People affected", exact=True)).fill("300")
     with page.expect_navigation():
         page.get_by_role("button", name="Save changes").click()
     page.get_by_role("button", name="Delete this issue").click()

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 import pytest
 
 from tests.browser.conftest import PHONE
-from tests.browser.helpers import describe, no_horizontal_scroll, record_issue, serious
+from tests.browser.helpers import describe, no_horizontal_scroll, record_issue, serious, shown
 
 pypdf = pytest.importorskip("pypdf")
 
@@ -24,20 +24,22 @@ MEETING_URL = re.compile(r"/meetings/[0-9a-f-]{36}$")
 
 
 def fill_meeting(page, *, title: str, total: str, women: str, men: str) -> None:
-    page.get_by_label(re.compile(r"^Title")).fill(title)
-    page.get_by_label(re.compile(r"^Type of meeting")).select_option("dialogue")
-    page.get_by_label(re.compile(r"^Date")).fill("2026-03-10")
-    page.get_by_label("Start time").fill("10:00")
-    page.get_by_label("End time").fill("12:30")
-    page.get_by_label("Place", exact=True).fill("Kolwa chief's camp")
-    page.get_by_label("Facilitator", exact=True).fill("Akinyi Otieno")
-    page.get_by_label("People present in total").fill(total)
-    page.get_by_label("Women", exact=True).fill(women)
-    page.get_by_label("Men", exact=True).fill(men)
-    page.get_by_label("Youth", exact=True).fill("6")
-    page.get_by_label("Officials present").fill("Jane Achieng, ward administrator")
-    page.get_by_label("Notes", exact=True).fill("The county promised a mechanic for the borehole.")
-    page.get_by_label("Decisions", exact=True).fill("Write to the county water office.")
+    shown(page, page.get_by_label(re.compile(r"^Title"))).fill(title)
+    shown(page, page.get_by_label(re.compile(r"^Type of meeting"))).select_option("dialogue")
+    shown(page, page.get_by_label(re.compile(r"^Date"))).fill("2026-03-10")
+    shown(page, page.get_by_label("Start time")).fill("10:00")
+    shown(page, page.get_by_label("End time")).fill("12:30")
+    shown(page, page.get_by_label("Place", exact=True)).fill("Kolwa chief's camp")
+    shown(page, page.get_by_label("Facilitator", exact=True)).fill("Akinyi Otieno")
+    shown(page, page.get_by_label("People present in total")).fill(total)
+    shown(page, page.get_by_label("Women", exact=True)).fill(women)
+    shown(page, page.get_by_label("Men", exact=True)).fill(men)
+    shown(page, page.get_by_label("Youth", exact=True)).fill("6")
+    shown(page, page.get_by_label("Officials present")).fill("Jane Achieng, ward administrator")
+    shown(page, page.get_by_label("Notes", exact=True)).fill(
+        "The county promised a mechanic for the borehole."
+    )
+    shown(page, page.get_by_label("Decisions", exact=True)).fill("Write to the county water office.")
 
 
 def add_action_inline(
@@ -197,7 +199,7 @@ def test_killed_server_mid_meeting_loses_at_most_a_few_seconds_of_notes(
     page.goto(server.url("/meetings/new"))
     page.get_by_label(re.compile(r"^Title")).fill("Reflection session, Seme")
     page.get_by_label(re.compile(r"^Type of meeting")).select_option("reflection")
-    notes = page.get_by_label("Notes", exact=True)
+    notes = shown(page, page.get_by_label("Notes", exact=True))
     # Type without pausing for about six seconds, as a facilitator taking notes does.
     sentence = "Women asked why the clinic closes early. " * 3
     started = time.monotonic()
@@ -217,7 +219,7 @@ def test_killed_server_mid_meeting_loses_at_most_a_few_seconds_of_notes(
     assert lost_seconds <= 4, f"lost {lost_chars} characters, about {lost_seconds:.1f} s of typing"
     assert "was not saved yet" in page.locator(".notice").inner_text()
     # Finishing and saving keeps every word and clears the draft.
-    notes.press_sequentially("End.")
+    shown(page, notes).press_sequentially("End.")
     page.get_by_role("button", name="Save meeting").click()
     page.wait_for_url(MEETING_URL)
     assert "End." in page.locator(".minutes-text").inner_text()
@@ -239,7 +241,9 @@ def test_killed_server_while_editing_notes_of_a_saved_meeting_keeps_the_draft(
     page.get_by_role("link", name="Write or edit the notes").click()
     page.wait_for_url(re.compile(r"/edit$"))
     wait_until_htmx_wired(page, "#draft-status")
-    page.get_by_label("Decisions", exact=True).fill("Publish the clinic budget on the notice board.")
+    shown(page, page.get_by_label("Decisions", exact=True)).fill(
+        "Publish the clinic budget on the notice board."
+    )
     page.get_by_label("Decisions", exact=True).press("End")
     wait_for_draft(page)
     server.process.kill()
