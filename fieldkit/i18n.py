@@ -428,21 +428,52 @@ def format_date(value, format: str = "medium") -> str:
         return str(value)
 
 
+def zone_label(zone) -> str:
+    """A time zone's name in the UI language (``Africa/Nairobi`` → Kenya Time / heure : Kenya)."""
+    if getattr(zone, "key", "") == "UTC":
+        # NOTE: the short name of Coordinated Universal Time, shown after a time: "12:35 (UTC)".
+        return gettext("UTC")
+    try:
+        return babel_dates.get_timezone_location(zone, locale=formatting_locale())
+    except (LookupError, ValueError, AttributeError):
+        return getattr(zone, "key", str(zone))
+
+
 def format_datetime(value, format: str = "medium") -> str:
-    """A date and time in the formatting locale."""
+    """A stored (UTC) time as local time with its zone named: "29 Nov 2026, 12:35 (Kenya Time)".
+
+    The one way a page shows a time: in the zone :func:`fieldkit.times.display_zone` chooses,
+    a time without a zone being UTC. ``format`` is the date's length; the time is hours and minutes.
+    """
     if not value:
         return ""
-    if isinstance(value, str):
-        from datetime import datetime
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
 
+    from .times import display_zone
+
+    if isinstance(value, str):
         try:
-            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            value = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
         except ValueError:
             return value
     try:
-        return babel_dates.format_datetime(value, format=format, locale=formatting_locale())
-    except (TypeError, ValueError, AttributeError, OverflowError):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        zone = display_zone() if _has_app_g() else ZoneInfo("UTC")
+        locale = formatting_locale()
+        local = value.astimezone(zone)
+        pattern = locale.datetime_formats.get(format) or locale.datetime_formats["medium"]
+        text = (
+            str(pattern)
+            .replace("'", "")
+            .replace("{0}", babel_dates.format_time(local, "short", locale=locale))
+            .replace("{1}", babel_dates.format_date(local, format, locale=locale))
+        )
+    except (TypeError, ValueError, AttributeError, OverflowError, KeyError):
         return str(value)
+    # NOTE: a time and the name of its time zone, e.g. "29 Nov 2026, 12:35 (Kenya Time)".
+    return gettext("%(time)s (%(zone)s)", time=text, zone=zone_label(zone))
 
 
 def format_number(value) -> str:

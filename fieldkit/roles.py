@@ -140,6 +140,7 @@ ROUTES: dict[str, Access] = {
     "sync.index": _access(EVERY_ROLE, (OWNER, *ACCOUNTS)),
     "sync.conflicts": _access(EVERY_ROLE, (OWNER, *ACCOUNTS)),
     "sync.resolve": _access(EVERY_ROLE, REVIEWERS),
+    "sync.resolve_many": _access(EVERY_ROLE, REVIEWERS),
     # A device's own sync, settings, backups and hub: its owner only; central has none of them.
     "device_sync.enroll": _OWNER_ONLY,
     "device_sync.run": _OWNER_ONLY,
@@ -150,6 +151,7 @@ ROUTES: dict[str, Access] = {
         for name in (
             "index",
             "change_name",
+            "change_time_zone",
             "switch_hub",
             "change_pin",
             "clear_pin_lockout",
@@ -166,6 +168,7 @@ ROUTES: dict[str, Access] = {
     "accounts.login": _CENTRAL_OPEN,
     "accounts.logout": _access((CENTRAL,), (*ACCOUNTS, TRANSLATOR)),
     "accounts.password": _access((CENTRAL,), (*ACCOUNTS, TRANSLATOR)),
+    "accounts.time_zone": _access((CENTRAL,), (*ACCOUNTS, TRANSLATOR)),
     "central.devices": _SIGNED_IN,
     "central.codes": _TEAM,
     "central.revoke": _TEAM,

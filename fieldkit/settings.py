@@ -85,6 +85,11 @@ SETTINGS = (
         "AUTHOR", "", "Name recorded as the author of changes made on this device (Settings → Your name)."
     ),
     Setting(
+        "TIME_ZONE",
+        "",
+        "IANA time zone pages show times in (Africa/Nairobi ...); empty: the computer's own zone.",
+    ),
+    Setting(
         "BACKUP_DIR",
         "",
         "Folder (e.g. on a USB stick) for the automatic daily backup; empty: no automatic backup.",

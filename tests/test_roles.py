@@ -115,7 +115,7 @@ def callers(app, role):
 
 
 #: Forms about the account's own credentials, open to a viewer.
-OWN_CREDENTIALS = ("accounts.password", "read_tokens.create", "read_tokens.revoke")
+OWN_CREDENTIALS = ("accounts.password", "accounts.time_zone", "read_tokens.create", "read_tokens.revoke")
 
 REFUSED_BY_TABLE = [form for text in roles.REFUSALS.values() for form in (str(text), str(escape(str(text))))]
 
@@ -162,7 +162,7 @@ def test_every_caller_gets_the_tables_answer_on_every_endpoint_and_never_a_500(t
             )
             assert outcome(response) == expected, (kind, method, url, response.status_code)
             if kind == roles.VIEWER and method == "POST" and rule.endpoint not in OWN_CREDENTIALS:
-                # A viewer's only forms are its own password and read tokens (and the language
+                # A viewer's only forms are its own password, time zone and read tokens (and the language
                 # picker, open to all): none changes a record.
                 assert expected != "through" or roles.ANYONE in access.kinds, rule.endpoint
 

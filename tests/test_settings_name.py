@@ -15,12 +15,18 @@ from .test_hub import Phone
 
 def history_authors(client, issue_id) -> list[str]:
     page = client.get(f"/issues/{issue_id}/history").get_data(as_text=True)
-    return [m.strip() for m in re.findall(r'<p class="meta">[^·]*·([^·]*)·', page)]
+    return [m.strip() for m in re.findall(r'<p class="meta">[^·]*·([^<]*)</p>', page)]
 
 
-def test_without_a_name_history_says_unknown_author(client):
+def test_without_a_name_history_says_this_device(client):
     issue_id = create_issue(client)
-    assert history_authors(client, issue_id) == ["unknown author"]
+    assert history_authors(client, issue_id) == ["this device"]
+
+
+def test_a_name_set_later_is_shown_for_laptop_edits_made_before(client):
+    issue_id = create_issue(client)
+    client.submit("/settings/name", {"author": "Awa Diop"})
+    assert history_authors(client, issue_id) == ["Awa Diop"]
 
 
 def test_the_name_set_in_settings_is_the_author_of_laptop_edits(client, db, data_dir):
@@ -48,7 +54,7 @@ def test_an_empty_name_clears_it(client):
     client.submit("/settings/name", {"author": "Awa Diop"})
     assert client.submit("/settings/name", {"author": "  "}).status_code == 303
     issue_id = create_issue(client)
-    assert history_authors(client, issue_id) == ["unknown author"]
+    assert history_authors(client, issue_id) == ["this device"]
 
 
 @pytest.mark.parametrize(

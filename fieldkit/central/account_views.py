@@ -7,7 +7,7 @@ import time
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 
-from .. import roles
+from .. import roles, times
 from ..db import get_db
 from ..i18n import country_names, ngettext
 from ..i18n import gettext as _
@@ -85,7 +85,7 @@ def logout():
 def password():
     """Change one's own password: other sessions end; this one goes on."""
     if request.method == "GET":
-        return render_template("central/password.html", errors={})
+        return _password_page({})
     conn = get_db()
     errors = {}
     if accounts.check_password(conn, g.caller.name, request.form.get("current", "")) is None:
@@ -97,10 +97,31 @@ def password():
     elif new != request.form.get("repeat", ""):
         errors["repeat"] = _("The two new passwords are not the same.")
     if errors:
-        return render_template("central/password.html", errors=errors), 422
+        return _password_page(errors, status=422)
     accounts.set_password(conn, g.caller.name, new)
     sessions.sign_in(accounts.get(conn, g.caller.name))
     return redirect(url_for("central.devices"), 303)
+
+
+def _password_page(errors: dict, status: int = 200, zone: str | None = None):
+    account = accounts.get(get_db(), g.caller.name) or {}
+    zones = {"": _("My country's time zone")} | {n: n for n in times.zone_names() if n != "UTC"}
+    return render_template(
+        "central/password.html",
+        errors=errors,
+        zones=zones | {"UTC": _("Coordinated Universal Time (UTC)")},
+        values={"time_zone": account.get("time_zone", "") if zone is None else zone},
+    ), status
+
+
+@bp.post("/time-zone")
+def time_zone():
+    """The zone this account's pages show times in (empty: its country's main zone)."""
+    zone = request.form.get("time_zone", "").strip()
+    if zone and zone not in times.zone_names():
+        return _password_page({"time_zone": _("Choose a time zone from the list.")}, status=422, zone=zone)
+    accounts.set_time_zone(get_db(), g.caller.name, zone)
+    return redirect(url_for("accounts.password"), 303)
 
 
 # --- admins: accounts ----------------------------------------------------------------------------

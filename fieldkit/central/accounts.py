@@ -22,7 +22,16 @@ from .. import roles
 from ..db import transaction
 from .queries import now_iso
 
-COLUMNS = ("username", "role", "country", "disabled_at", "session_version", "last_seen_at", "created_at")
+COLUMNS = (
+    "username",
+    "role",
+    "country",
+    "disabled_at",
+    "session_version",
+    "last_seen_at",
+    "created_at",
+    "time_zone",
+)
 
 #: Failures forgotten after this long without another one.
 FAILURE_WINDOW = 15 * 60
@@ -122,6 +131,12 @@ def set_disabled(conn, username: str, disabled: bool) -> bool:
             (now_iso() if disabled else None, username),
         )
     return cursor.rowcount == 1
+
+
+def set_time_zone(conn, username: str, zone: str) -> None:
+    """The zone this account's pages show times in ("": its country's main zone)."""
+    with transaction(conn):
+        conn.execute("UPDATE central_users SET time_zone = ? WHERE username = ?", (zone, username))
 
 
 def touch(conn, username: str) -> None:

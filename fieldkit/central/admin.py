@@ -9,12 +9,16 @@ import io
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 
 from .. import roles, scope
+from .. import validation as v
 from ..db import get_db
 from ..i18n import country_names
 from ..records import COUNTRIES
 from . import audit, checks, queries
 
 bp = Blueprint("central", __name__, url_prefix="/central")
+
+#: Longest device name, like a person's name on the hub.
+DEVICE_NAME_MAX = 60
 
 
 @bp.context_processor
@@ -68,7 +72,13 @@ def _code_page(code: str, values: dict, **extra):
 def codes():
     """A one-time code for a new device; a member's only for its own country and one partner."""
     admin = g.caller.kind == roles.ADMIN
-    values = {"org": "", "country": _country() if _country() != "*" else "", "hours": "72", "all_orgs": ""}
+    values = {
+        "org": "",
+        "country": _country() if _country() != "*" else "",
+        "hours": "72",
+        "all_orgs": "",
+        "device_name": "",
+    }
     if request.method == "GET":
         return render_template("central/codes.html", errors={}, values=values, code=None, admin=admin)
     values = {
@@ -76,8 +86,13 @@ def codes():
         "country": request.form.get("country", "").strip().upper(),
         "hours": request.form.get("hours", "72").strip(),
         "all_orgs": "1" if admin and request.form.get("all_orgs") == "1" else "",
+        "device_name": " ".join(request.form.get("device_name", "").split()),
     }
-    hours = int(values["hours"]) if values["hours"].isdigit() and len(values["hours"]) < 6 else -1
+    hours = (
+        int(values["hours"])
+        if values["hours"].isascii() and values["hours"].isdigit() and len(values["hours"]) < 6
+        else -1
+    )
     errors = checks.code_request(
         values["org"],
         values["country"],
@@ -85,12 +100,23 @@ def codes():
         all_orgs=bool(values["all_orgs"]),
         allowed_country=None if _country() == "*" else _country(),
     )
+    try:
+        values["device_name"] = v.text(values["device_name"], max_length=DEVICE_NAME_MAX)
+    except v.Invalid as error:
+        errors["device_name"] = str(error)
     if errors:
         return render_template(
             "central/codes.html", errors=errors, values=values, code=None, admin=admin
         ), 422
     org = "*" if values["all_orgs"] else values["org"]
-    code = queries.create_code(get_db(), org, values["country"], created_by=g.caller.name, hours=hours)
+    code = queries.create_code(
+        get_db(),
+        org,
+        values["country"],
+        created_by=g.caller.name,
+        hours=hours,
+        device_name=values["device_name"],
+    )
     g.audit_detail = audit.details({"org": org, "country": values["country"], "hours": hours})
     return _code_page(code, values, admin=admin)
 

@@ -31,18 +31,20 @@ def create_code(
     hours: int = 72,
     for_device: str | None = None,
     grants: str = "",
+    device_name: str = "",
 ) -> str:
     """A one-time enrolment code for one device of ``org`` in ``country``; only its hash is kept.
 
     With ``for_device``, the code re-enrols that (already enrolled) device and no other; a code
-    without it enrols only a device central has never seen.
+    without it enrols only a device central has never seen. ``device_name`` names the device
+    it enrols (pages show it instead of the device id).
     """
     code = "-".join("".join(secrets.choice(CODE_ALPHABET) for _ in range(4)) for _ in range(5))
     expires = datetime.now(UTC) + timedelta(hours=hours)
     with transaction(conn):
         conn.execute(
-            "INSERT INTO central_codes (code_hash, org, country, created_by, created_at, expires_at, for_device, "
-            "grants) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO central_codes (code_hash, org, country, created_by, created_at, expires_at, "
+            "for_device, device_name, grants) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 keys.hash_secret(normalise_code(code)),
                 org,
@@ -51,6 +53,7 @@ def create_code(
                 now_iso(),
                 expires.strftime("%Y-%m-%dT%H:%M:%SZ"),
                 for_device,
+                device_name,
                 grants,
             ),
         )
@@ -68,13 +71,13 @@ def redeem_code(conn, code: str, device_id: str, public_key: str, app_version: s
     code_hash = keys.hash_secret(normalise_code(code))
     with transaction(conn):
         row = conn.execute(
-            "SELECT org, country, for_device, grants FROM central_codes "
+            "SELECT org, country, for_device, device_name, grants FROM central_codes "
             "WHERE code_hash = ? AND expires_at > ? AND used_at IS NULL",
             (code_hash, now_iso()),
         ).fetchone()
         if row is None:
             return None
-        org, country, for_device, grants = row
+        org, country, for_device, name, grants = row
         known = conn.execute("SELECT 1 FROM central_devices WHERE device_id = ?", (device_id,)).fetchone()
         if for_device != (device_id if known else None):
             return None
@@ -83,12 +86,23 @@ def redeem_code(conn, code: str, device_id: str, public_key: str, app_version: s
             (now_iso(), device_id, code_hash),
         )
         conn.execute(
-            "INSERT INTO central_devices (device_id, org, country, token_hash, public_key, app_version, enrolled_at, "
-            "grants) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (device_id) DO UPDATE SET org = excluded.org, "
+            "INSERT INTO central_devices (device_id, org, country, token_hash, public_key, app_version, "
+            "enrolled_at, name, grants) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (device_id) DO UPDATE SET "
+            "name = COALESCE(NULLIF(excluded.name, ''), central_devices.name), org = excluded.org, "
             "country = excluded.country, token_hash = excluded.token_hash, public_key = excluded.public_key, "
             "app_version = excluded.app_version, enrolled_at = excluded.enrolled_at, revoked_at = NULL, "
             "grants = excluded.grants",
-            (device_id, org, country, keys.hash_secret(token), public_key, app_version, now_iso(), grants),
+            (
+                device_id,
+                org,
+                country,
+                keys.hash_secret(token),
+                public_key,
+                app_version,
+                now_iso(),
+                name,
+                grants,
+            ),
         )
     return {"token": token, "org": org, "country": country}
 
@@ -145,11 +159,17 @@ def revoke(conn, device_id: str) -> bool:
     return cursor.rowcount == 1
 
 
+def device_registry(conn) -> dict[str, dict]:
+    """Every enrolled device's partner and enrolment date, by device id (for naming devices on pages)."""
+    rows = conn.execute("SELECT device_id, org, country, enrolled_at, name FROM central_devices").fetchall()
+    return {r[0]: {"org": r[1], "country": r[2], "enrolled_at": r[3], "name": r[4]} for r in rows}
+
+
 def list_devices(conn, country: str = "*") -> list[dict]:
     """Every enrolled device with its last sync, app version, clock offset and pending conflicts."""
     rows = conn.execute(
         "SELECT device_id, org, country, app_version, enrolled_at, last_sync_at, clock_offset_ms, "
-        "implausible_times, revoked_at FROM central_devices WHERE (? = '*' OR country = ?) "
+        "implausible_times, revoked_at, name FROM central_devices WHERE (? = '*' OR country = ?) "
         "ORDER BY country, org, enrolled_at",
         (country, country),
     ).fetchall()
@@ -163,6 +183,7 @@ def list_devices(conn, country: str = "*") -> list[dict]:
         "clock_offset_ms",
         "implausible_times",
         "revoked_at",
+        "name",
     )
     devices = [dict(zip(names, r, strict=False)) for r in rows]
     for item in devices:

@@ -9,7 +9,7 @@ from flask import current_app, g, request
 
 from sync.ids import uuid7
 
-from .. import fields, scope
+from .. import fields, people, scope
 from ..db import get_db
 from ..i18n import current_locale
 from ..languages import BY_CODE, LANGUAGES
@@ -96,6 +96,7 @@ def register(app) -> None:
     app.jinja_env.filters["tag_list"] = tag_list
     app.jinja_env.filters["coordinate"] = coordinate_text
     fields.init_app(app)
+    people.init_app(app)
     for blueprint in (
         home.bp,
         in_context.bp,

@@ -11,7 +11,7 @@ from pathlib import Path
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
 from .. import backup as backups
-from .. import hub, instance
+from .. import hub, instance, times
 from .. import settings as stored_settings
 from .. import validation as v
 from ..i18n import gettext as _
@@ -43,8 +43,18 @@ def _page(errors=None, values=None, status=200, message=None):
         hub=state,
         pin_min_digits=hub.PIN_MIN_DIGITS,
         errors=errors or {},
-        values={"backup_dir": config.get("BACKUP_DIR", ""), "pin": "", "author": config.get("AUTHOR", "")}
+        values={
+            "backup_dir": config.get("BACKUP_DIR", ""),
+            "pin": "",
+            "author": config.get("AUTHOR", ""),
+            "time_zone": times.configured_zone(config),
+        }
         | (values or {}),
+        # NOTE: IANA names are shown as they are (the words a computer's clock settings use).
+        zones={
+            name: name if name != "UTC" else _("Coordinated Universal Time (UTC)")
+            for name in times.zone_names()
+        },
         last_backup=backups.last_state(data_dir),
         message=message,
     ), status
@@ -66,6 +76,21 @@ def change_name():
     stored_settings.save(Path(current_app.config["DATA_DIR"]), {"AUTHOR": name})
     current_app.config["AUTHOR"] = name
     return redirect(url_for("settings.index", done="name"), code=303)
+
+
+@bp.post("/time-zone")
+def change_time_zone():
+    """The time zone every page shows times in (stored times stay UTC)."""
+    name = request.form.get("time_zone", "").strip()
+    if name not in times.zone_names():
+        return _page(
+            errors={"time_zone": _("Choose a time zone from the list.")},
+            values={"time_zone": name},
+            status=422,
+        )
+    stored_settings.save(Path(current_app.config["DATA_DIR"]), {"TIME_ZONE": name})
+    current_app.config["TIME_ZONE"] = name
+    return redirect(url_for("settings.index", done="time-zone"), code=303)
 
 
 @bp.post("/hub")

@@ -1,4 +1,4 @@
-"""Sync: the Sync page and the conflict review queue, on devices and at central alike; a
+"""Sync: the Sync page, on devices and at central alike (its review queue is in ``review.py``); a
 device's own enrolment and "Sync now" (``device_sync``), which only a device mounts."""
 
 from __future__ import annotations
@@ -10,14 +10,13 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
 from sync import client as sync_client
-from sync import journal, merge
+from sync import journal
 from sync.errors import SyncError
-from sync.schema import Refused
 
 from .. import out_of_scope, scope
 from ..db import connect, get_db, transaction
 from ..i18n import gettext as _
-from ..queries import in_country
+from ..queries import disputes, in_country
 from ..records import SCHEMA
 from ..sync_service import (  # noqa: F401
     error_key,
@@ -42,8 +41,8 @@ RECORD_PAGES = {"issues": ("issues.show", "issue_id"), "meetings": ("meetings.sh
 def index():
     conn = get_db()
     status = sync_client.status(conn)
-    if scope.current() is not None:  # a country team counts only its own country's disputes
-        status["conflicts"] = len(_open_conflicts(conn, scope.current()))
+    # The count the Review page pages through: disputes of records here, in the reader's country.
+    status["conflicts"] = disputes.count(conn, scope.current())
     last = journal.replica_value(conn, "last_summary")
     central = current_app.config.get("ROLE") == "central"
     return render_template(
@@ -167,10 +166,6 @@ def run():
     return redirect(url_for("sync.index"), 303)
 
 
-#: How many disputes a review page lists.
-REVIEW_LIMIT = 200
-
-
 def _record(conn, table: str, row_id: str, country: str | None):
     """The disputed record, or None if it is gone or outside the signed-in scope."""
     if table not in journal.SYNCED:
@@ -181,96 +176,6 @@ def _record(conn, table: str, row_id: str, country: str | None):
     return conn.execute(f"SELECT * FROM [{table}] WHERE id = ?{clause}", (row_id, *params)).fetchone()
 
 
-def _open_conflicts(conn, country: str | None) -> list[tuple[dict, object]]:
-    """Open disputes with their records, only those in ``country`` when given (at central)."""
-    found = []
-    limit = REVIEW_LIMIT if country is None else 100_000  # others' disputes are skipped, not counted
-    for conflict in merge.open_conflicts(conn, limit=limit):
-        record = _record(conn, conflict["tbl"], conflict["row_id"], country)
-        if record is not None:
-            found.append((conflict, record))
-            if len(found) == REVIEW_LIMIT:
-                break
-    return found
-
-
-def _title(record, row_id: str) -> str:
-    """What names a record without a title: a translation's English text, else its id."""
-    return record["msgid"] if "msgid" in record.keys() else row_id
-
-
-def _value_at(conn, dot_text, field):
-    if not dot_text or isinstance(dot_text, list):
-        return None
-    device_id, _sep, dseq = dot_text.rpartition(":")
-    row = conn.execute(
-        "SELECT fields FROM sync_ops WHERE device_id = ? AND dseq = ?", (device_id, dseq)
-    ).fetchone()
-    return json.loads(row[0]).get(field) if row else None
-
-
-@bp.get("/conflicts")
-def conflicts():
-    conn = get_db()
-    items = []
-    for conflict, record in _open_conflicts(conn, scope.current()):
-        table, row_id = conflict["tbl"], conflict["row_id"]
-        page = RECORD_PAGES.get(table)
-        for candidate in conflict["candidates"]:
-            candidate["started_from"] = _value_at(conn, candidate.get("base"), conflict["field"])
-        items.append(
-            {
-                **conflict,
-                "title": record["title"] if "title" in record.keys() else _title(record, row_id),
-                "ref": record["ref"] if "ref" in record.keys() else "",
-                "url": url_for(page[0], **{page[1]: row_id}) if page else None,
-            }
-        )
-    return render_template("sync/conflicts.html", items=items)
-
-
-@bp.post("/conflicts/resolve")
-def resolve():
-    conn = get_db()
-    table, row_id, field = (request.form.get(k, "") for k in ("tbl", "row_id", "field"))
-    country = scope.current()
-    if country is not None and _record(conn, table, row_id, country) is None:
-        abort(404)  # outside the account's country: as if there were no such record
-    current = next(
-        (
-            c
-            for c in merge.open_conflicts(conn, table, limit=100000)
-            if c["row_id"] == row_id and c["field"] == field
-        ),
-        None,
-    )
-    if current is None:
-        # Already resolved (a double submit, or another reviewer): nothing to do.
-        return redirect(url_for("sync.conflicts"), 303)
-    choice = request.form.get("choice", "")
-    if choice == "custom" and field != "deleted":
-        value = request.form.get("value", "")
-        if isinstance(current["candidates"][0]["value"], int):
-            try:
-                value = int(value)
-            except ValueError:
-                abort(400)
-    else:
-        chosen = next((c for c in current["candidates"] if c["dot"] == choice), None)
-        if chosen is None:
-            abort(400)
-        value = chosen["value"]
-    check_row = SCHEMA[table].check_row if table in SCHEMA else None
-    if check_row and choice == "custom":
-        try:  # a combined translation is checked like one typed on the Translate page
-            check_row(conn, {**dict(_record(conn, table, row_id, None)), field: value})
-        except Refused:
-            abort(422)
-    with transaction(conn):
-        merge.resolve(conn, table, row_id, field, value, author=author())
-    return redirect(url_for("sync.conflicts"), 303)
-
-
 def _disputed_fields(table: str, row_id: str) -> dict:
     """Disputed fields of one record, for the notice on its page."""
     return journal.disputed_fields(get_db(), table, row_id)
@@ -278,6 +183,8 @@ def _disputed_fields(table: str, row_id: str) -> dict:
 
 def init_app(app) -> None:
     """The Sync page and review queue; a device's enrolment and sync, or central's API and admin."""
+    from . import review  # noqa: F401 - the review queue's routes, on this blueprint
+
     app.register_blueprint(bp)
     app.jinja_env.globals["disputed_fields"] = _disputed_fields
     from .. import central
