@@ -439,6 +439,7 @@ CATALOG_ENTRY = RecordType(
     privacy="shared",
     reviewed=True,
     scope="global",
+    keyed=True,
     writers=TRANSLATE,
     check_row=check_catalog_row,
 )
@@ -478,6 +479,7 @@ UI_LANGUAGE = RecordType(
     privacy="shared",
     reviewed=True,
     scope="global",
+    keyed=True,
     writers=TRANSLATE,
     check_row=check_ui_language_row,
 )

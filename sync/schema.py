@@ -293,6 +293,9 @@ class RecordType:
     personal: tuple[str, ...] = ()
     #: One of SCOPES: a top-level row belongs to its org and country, its whole country, or everyone.
     scope: str = "org"
+    #: Row ids come from the row's own key (a language and an English text), so two replicas
+    #: may create one row: a later create's values then compete like edits, never dropped.
+    keyed: bool = False
     #: The grant a device needs to push ops of this type (``Peer.grants``); None: any device.
     writers: str | None = None
     #: A rule over a whole row (the stored values with the op's applied), run by central on
@@ -363,6 +366,10 @@ class Schema:
 
     def reviewed(self) -> set[str]:
         return {t.table for t in self if t.reviewed}
+
+    def keyed(self) -> set[str]:
+        """Tables whose rows two replicas may create under one id (``RecordType.keyed``)."""
+        return {t.table for t in self if t.keyed}
 
     def global_tables(self) -> list[str]:
         """Tables every replica reads whatever its scope."""

@@ -4,6 +4,8 @@ receives the entries; a dispute over an entry shows on the Review page by its En
 
 from __future__ import annotations
 
+import json
+
 from fieldkit.central import queries as central_queries
 from fieldkit.db import connect
 from fieldkit.queries import catalog
@@ -91,3 +93,21 @@ def test_an_added_language_reaches_other_devices_and_a_broken_one_is_refused(cen
     refused = hub.execute("SELECT code, field FROM sync_refused WHERE tbl = 'ui_languages'").fetchall()
     assert [tuple(r) for r in refused] == [("language", "plural_rule")]
     assert "Dagbanli — draft" in ghana.app.test_client().get("/").get_data(as_text=True)
+
+
+def test_two_first_translations_of_one_text_made_offline_are_one_dispute_not_one_lost(
+    central_app, hub, make_device
+):
+    kenya, ghana = make_device("kenya"), make_device("ghana")
+    for device, country in ((kenya, "KE"), (ghana, "GH")):
+        code = central_queries.create_code(hub, "p", country, grants=TRANSLATE)
+        device.client(server_url="http://central.test").enroll(code, "http://central.test")
+    catalog.save(kenya.conn, "wo", "", "Issues", "", ["Jafe yi"], author="Awa")
+    catalog.save(ghana.conn, "wo", "", "Issues", "", ["Jafe ya"], author="Kofi")
+    kenya.sync()
+    ghana.sync()
+    kenya.sync()
+    for conn in (hub, kenya.conn, ghana.conn):
+        disputes = conn.execute("SELECT field, candidates FROM sync_conflicts").fetchall()
+        assert [d[0] for d in disputes] == ["msgstr"]
+        assert sorted(c["value"] for c in json.loads(disputes[0][1])) == ['["Jafe ya"]', '["Jafe yi"]']
