@@ -168,7 +168,7 @@ def choose_locale() -> str:
     """The UI language: ``?lang=``, then this device's saved choice, then the browser's languages."""
     for asked in (request.args.get("lang"), request.cookies.get(COOKIE)):
         tag = canonical_tag(asked or "")
-        if tag and tag in CODES:
+        if tag and (tag in CODES or tag in added_languages()):
             return tag
     # Werkzeug sorts by quality and keeps the user's order among equal qualities.
     found = negotiate([value for value, quality in request.accept_languages if quality > 0])
@@ -237,9 +237,9 @@ def _has_app_g() -> bool:
 
 
 @lru_cache(maxsize=256)
-def _formatting_locale(code: str, country: str) -> Locale:
+def _formatting_locale(code: str, country: str, formatting: str | None = None) -> Locale:
     language = BY_CODE.get(code)
-    registered = language.formatting if language else code
+    registered = language.formatting if language else (formatting or code)
     country = (country or "").upper()
     base = code.replace("-", "_").split("_")[0]
     candidates = [f"{base}_{country}" if country else None, registered, base]
@@ -259,11 +259,54 @@ def _formatting_locale(code: str, country: str) -> Locale:
 def formatting_locale() -> Locale:
     """The locale for dates and numbers: UI language plus the device's country (e.g. fr_SN)."""
     country = current_app.config.get("COUNTRY", "") if _has_app_g() else ""
-    return _formatting_locale(current_locale(), country or "")
+    code = current_locale()
+    added = added_languages().get(code) if code not in BY_CODE else None
+    return _formatting_locale(code, country or "", added.formatting if added else None)
+
+
+def added_languages() -> dict:
+    """Languages translators added (code → registry row), read once per request; {} elsewhere."""
+    if not has_request_context():
+        return {}
+    hook = current_app.extensions.get("fieldkit_languages")
+    if hook is None:
+        return {}
+    if "added_languages" not in g:
+        try:
+            g.added_languages = hook()
+        except Exception:  # noqa: BLE001 - the shipped languages always work
+            log.exception("added languages not read")
+            g.added_languages = {}
+    return g.added_languages
+
+
+def _base(code: str) -> NullTranslations:
+    """The shipped catalogs for a language; an added one starts from its fallbacks."""
+    if code in BY_CODE:
+        return translations_for(code, _directory())
+    language = added_languages().get(code)
+    chain = [f for f in (language.fallbacks if language else ()) if f != "en"]
+    return translations_for(chain[0], _directory()) if chain else NullTranslations()
 
 
 def _translations() -> NullTranslations:
-    return translations_for(current_locale(), _directory())
+    code = current_locale()
+    base = _base(code)
+    if not has_request_context():
+        return base
+    local = current_app.extensions.get("fieldkit_local_catalog")
+    if local is None:
+        return base
+    cached = g.get("local_catalog")
+    if cached is not None and cached[0] == code:
+        return cached[1]
+    try:
+        layer = local(code, base)  # the entries translators saved here, over the shipped catalog
+    except Exception:  # noqa: BLE001 - a page never breaks for its translations: show the shipped ones
+        log.exception("local translations of %s not read", code)
+        layer = base
+    g.local_catalog = (code, layer)
+    return layer
 
 
 def gettext(message: str, **variables) -> str:
@@ -501,7 +544,7 @@ def here_without_lang() -> str:
 def remember_choice(response):
     """Keep ``?lang=xx`` for this device (a cookie), so the next pages stay in that language."""
     asked = canonical_tag(request.args.get("lang") or "")
-    if asked in CODES and request.cookies.get(COOKIE) != asked:
+    if asked and (asked in CODES or asked in added_languages()) and request.cookies.get(COOKIE) != asked:
         response.set_cookie(COOKIE, asked, max_age=COOKIE_MAX_AGE, samesite="Lax", httponly=True)
     if response.mimetype == "text/html":
         response.vary.add("Cookie")
@@ -511,7 +554,7 @@ def remember_choice(response):
 
 def language_context() -> dict:
     """Template values: the current language's registry row and the name of its fallback."""
-    language = BY_CODE.get(current_locale())
+    language = BY_CODE.get(current_locale()) or added_languages().get(current_locale())
     fallback = BY_CODE.get(language.fallbacks[0]) if language and language.fallbacks else None
     return {"current_language": language, "fallback_name": fallback.endonym if fallback else "English"}
 

@@ -3,8 +3,9 @@
 Per language: its code, its name in itself (endonym, shown in the picker), its English
 name, the CLDR locale its dates and numbers start from (the device's country is added at
 run time: ``en`` + ``KE`` → ``en_KE``), the catalogs to fall back on, the text direction,
-and a review status: ``reviewed`` once a native speaker has checked the catalog, else
-``draft``. The picker shows the status honestly ("Wolof — draft").
+and a starting review status (what ``fieldkit translations status`` prints). The picker does
+not read it: it shows a language as reviewed once every text of it has been reviewed on the
+Translate page (``local_catalog.languages_with_status``), else honestly as "Wolof — draft".
 
 ``fieldkit translations add CODE`` appends a row above the marker line in ``LANGUAGES``.
 This module also validates the language tags that record text carries (BCP 47).

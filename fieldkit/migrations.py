@@ -714,3 +714,69 @@ def m20_dashboard(conn):
         CREATE INDEX meetings_id_state ON meetings (id, deleted);
         """,
     )
+
+
+@migration
+def m22_catalog_entries(conn):
+    """Translators work inside FieldKit (issue 13): local catalog entries (synced to every replica),
+    a version per language that triggers bump on every change (so pages re-read the entries only
+    when one changed, whichever process wrote it), a glossary per language, and the grant that
+    lets an enrolled device push translations."""
+    run_script(
+        conn,
+        """
+        CREATE TABLE catalog_entries (
+            id TEXT PRIMARY KEY,
+            updated_at TEXT,
+            deleted INTEGER NOT NULL DEFAULT 0,
+            language TEXT NOT NULL,
+            msgctxt TEXT NOT NULL DEFAULT '',
+            msgid TEXT NOT NULL,
+            msgid_plural TEXT NOT NULL DEFAULT '',
+            msgstr TEXT NOT NULL DEFAULT '[]',
+            status TEXT NOT NULL DEFAULT 'draft',
+            reviewed_by TEXT NOT NULL DEFAULT '',
+            reviewed_on TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX catalog_entries_language ON catalog_entries (language, msgid);
+        CREATE TABLE catalog_versions (language TEXT PRIMARY KEY, version INTEGER NOT NULL) WITHOUT ROWID;
+        CREATE TRIGGER catalog_entries_insert AFTER INSERT ON catalog_entries BEGIN
+            INSERT INTO catalog_versions (language, version) VALUES (NEW.language, 1)
+            ON CONFLICT (language) DO UPDATE SET version = version + 1;
+        END;
+        CREATE TRIGGER catalog_entries_update AFTER UPDATE ON catalog_entries BEGIN
+            INSERT INTO catalog_versions (language, version) VALUES (NEW.language, 1)
+            ON CONFLICT (language) DO UPDATE SET version = version + 1;
+        END;
+        CREATE TABLE glossary_terms (
+            language TEXT NOT NULL,
+            term TEXT NOT NULL,
+            translation TEXT NOT NULL DEFAULT '',
+            note TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY (language, term)
+        ) WITHOUT ROWID;
+        ALTER TABLE central_codes ADD COLUMN grants TEXT NOT NULL DEFAULT '';
+        ALTER TABLE central_devices ADD COLUMN grants TEXT NOT NULL DEFAULT '';
+        """,
+    )
+
+
+@migration
+def m22_ui_languages(conn):
+    """Languages added from the Translate page (issue 13), synced to every replica like the entries."""
+    run_script(
+        conn,
+        """
+        CREATE TABLE ui_languages (
+            id TEXT PRIMARY KEY,
+            updated_at TEXT,
+            deleted INTEGER NOT NULL DEFAULT 0,
+            code TEXT NOT NULL,
+            endonym TEXT NOT NULL,
+            english TEXT NOT NULL DEFAULT '',
+            fallbacks TEXT NOT NULL DEFAULT '["en"]',
+            plural_rule TEXT NOT NULL,
+            formatting TEXT NOT NULL DEFAULT 'en'
+        );
+        """,
+    )

@@ -11,8 +11,11 @@ Labels are lazily translated, so the same list shows in the language of each req
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 from sync import journal
-from sync.schema import EVERY_ORG, Field, Parent, RecordType, Schema
+from sync.schema import EVERY_ORG, Field, Parent, RecordType, Refused, Schema
 
 from .i18n import lazy_gettext as _l
 from .i18n import lazy_pgettext as _lp
@@ -385,6 +388,110 @@ PLACE = RecordType(
     scope="country",
 )
 
+
+# --- The app's own texts, translated at central or on a device (issue 13) ------------------
+
+CATALOG_STATUSES = {"draft": _l("Draft"), "reviewed": _l("Reviewed")}
+DATE_OR_EMPTY = r"^(\d{4}-\d{2}-\d{2})?$"
+#: The grant an enrolled device needs to push translations (central accounts: the translator role).
+TRANSLATE = "translate"
+
+
+def catalog_entry_id(language: str, msgctxt: str, msgid: str) -> str:
+    """The one row id of a language's entry, the same on every replica: two translators who
+    edit one entry offline edit one row (a dispute), never make two."""
+    key = "\x04".join((language, msgctxt or "", msgid)).encode("utf-8")
+    return "cat-" + hashlib.sha256(key).hexdigest()[:40]
+
+
+def check_catalog_row(conn, values) -> None:
+    """Central's rule for a pushed translation: its id, and an entry that cannot break a page.
+
+    :raises Refused: with the first problem found.
+    """
+    from .catalog_rules import check_entry
+
+    try:
+        forms = json.loads(values.get("msgstr") or "[]")
+    except ValueError:
+        forms = None
+    if not isinstance(forms, list) or not all(isinstance(text, str) for text in forms):
+        raise Refused("translation", "msgstr is not a list of texts", "msgstr")
+    language, msgid = values.get("language") or "", values.get("msgid") or ""
+    if values.get("id") != catalog_entry_id(language, values.get("msgctxt") or "", msgid):
+        raise Refused("translation", "the id does not match the entry's language and English", "msgid")
+    from .added_languages import stated_rule
+
+    problems = check_entry(
+        language, msgid, values.get("msgid_plural") or "", forms, stated_rule(conn, language)
+    )
+    if problems:
+        index, reason = next(iter(sorted(problems.items())))
+        raise Refused("translation", f"form {index}: {reason}", "msgstr")
+
+
+CATALOG_ENTRY = RecordType(
+    "catalog_entries",
+    (
+        Field("language", "language", _l("Language"), required=True),
+        _text("msgctxt", _l("Context"), 200),
+        _long("msgid", _l("English"), 5000, required=True),
+        _long("msgid_plural", _l("English plural"), 5000),
+        _long("msgstr", _l("Translation"), 40_000, required=True),
+        Field("status", "enum", _l("Review status"), choices=tuple(CATALOG_STATUSES), default="draft"),
+        _text("reviewed_by", _l("Reviewed by"), 200),
+        _text("reviewed_on", _l("Reviewed on"), 10, pattern=DATE_OR_EMPTY),
+        Field("deleted", "boolean", _l("Deleted")),
+    ),
+    label=_l("Translation of the app's text"),
+    privacy="shared",
+    reviewed=True,
+    scope="global",
+    keyed=True,
+    writers=TRANSLATE,
+    check_row=check_catalog_row,
+)
+
+
+def ui_language_id(code: str) -> str:
+    """The one row id of an added language, the same on every replica."""
+    return "lang-" + code
+
+
+def check_ui_language_row(conn, values) -> None:
+    """Central's rule for an added language: a new, well-formed code, a plural rule that holds,
+    fallbacks among the shipped languages and a formatting locale CLDR knows.
+
+    :raises Refused: with the first problem found.
+    """
+    from .added_languages import problems
+
+    errors = problems(values, id_matches=values.get("id") == ui_language_id(values.get("code") or ""))
+    if errors:
+        field, reason = next(iter(sorted(errors.items())))
+        raise Refused("language", str(reason), field)
+
+
+UI_LANGUAGE = RecordType(
+    "ui_languages",
+    (
+        Field("code", "language", _l("Language code"), required=True),
+        _text("endonym", _l("Name in the language itself"), 100, required=True),
+        _text("english", _l("Name in English"), 100),
+        Field("fallbacks", "list", _l("Languages to fall back on"), max_length=100),
+        _text("plural_rule", _l("Plural rule"), 200, required=True),
+        _text("formatting", _l("Locale for dates and numbers"), 40),
+        Field("deleted", "boolean", _l("Deleted")),
+    ),
+    label=_l("Language added by translators"),
+    privacy="shared",
+    reviewed=True,
+    scope="global",
+    keyed=True,
+    writers=TRANSLATE,
+    check_row=check_ui_language_row,
+)
+
 #: The translated label of each code, by the codes of an enum field.
 CHOICE_LABELS = {
     tuple(labels): labels
@@ -400,6 +507,7 @@ CHOICE_LABELS = {
         ACTION_STATUSES,
         LINK_OUTCOMES,
         PLACE_KINDS,
+        CATALOG_STATUSES,
     )
 }
 
@@ -410,7 +518,21 @@ def choice_labels(declared: Field) -> dict:
 
 
 #: Every synced record type; parents before their children.
-SCHEMA = Schema((ISSUE, EVENT, ATTACHMENT, REPORTER, TEXT_TRANSLATION, MEETING, ACTION, MEETING_ISSUE, PLACE))
+SCHEMA = Schema(
+    (
+        ISSUE,
+        EVENT,
+        ATTACHMENT,
+        REPORTER,
+        TEXT_TRANSLATION,
+        MEETING,
+        ACTION,
+        MEETING_ISSUE,
+        PLACE,
+        UI_LANGUAGE,
+        CATALOG_ENTRY,
+    )
+)
 
 #: Table -> the fields an op may set (``id`` excluded), as the journal knows them.
 SYNCED_TABLES = {record.table: record.names for record in SCHEMA}

@@ -14,6 +14,7 @@ Kinds of caller (who is asking, found by the role's guard: ``hub.Guard`` on a de
     ADMIN    a central account with the admin role (accounts, re-enrolment, audit log)
     MEMBER   a central country-team member: records, review, devices of its country
     VIEWER   a central read-only account
+    TRANSLATOR  a central account that translates and reviews the app's texts, nothing else
     DEVICE   an enrolled device, by its token (the sync API)
     ANYONE   whoever asks, signed in or not
 
@@ -54,8 +55,10 @@ OWNER, PHONE, ADMIN, MEMBER, VIEWER, TOKEN, ANYONE = (
     "device",
     "anyone",
 )
+#: A central account that translates and reviews the app's texts (the Translate page) only.
+TRANSLATOR = "translator"
 #: The central account roles, in the order the admin page offers them.
-ACCOUNT_ROLES = (ADMIN, MEMBER, VIEWER)
+ACCOUNT_ROLES = (ADMIN, MEMBER, VIEWER, TRANSLATOR)
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,11 @@ ROUTES: dict[str, Access] = {
         f"text_translations.{name}": _RECORD
         for name in ("add", "add_to_meeting", "delete", "delete_from_meeting")
     },
+    # The Translate page: central's translators (and admins), a device's owner; never a phone.
+    **{
+        f"translate.{name}": _access(EVERY_ROLE, (OWNER, ADMIN, TRANSLATOR))
+        for name in ("languages", "add_language", "index", "save", "review", "glossary", "download", "upload")
+    },
     # Sync status and conflict review: the owner, or a country team; never a phone.
     "sync.index": _access(EVERY_ROLE, (OWNER, *ACCOUNTS)),
     "sync.conflicts": _access(EVERY_ROLE, (OWNER, *ACCOUNTS)),
@@ -158,9 +166,9 @@ ROUTES: dict[str, Access] = {
     # Central's pages: sign-in for anyone; devices for every account; codes and revoking for
     # country teams (their own country); accounts, re-enrolment and the audit log for admins.
     "accounts.login": _CENTRAL_OPEN,
-    "accounts.logout": _SIGNED_IN,
-    "accounts.password": _SIGNED_IN,
-    "accounts.time_zone": _SIGNED_IN,
+    "accounts.logout": _access((CENTRAL,), (*ACCOUNTS, TRANSLATOR)),
+    "accounts.password": _access((CENTRAL,), (*ACCOUNTS, TRANSLATOR)),
+    "accounts.time_zone": _access((CENTRAL,), (*ACCOUNTS, TRANSLATOR)),
     "central.devices": _SIGNED_IN,
     "central.codes": _TEAM,
     "central.revoke": _TEAM,
@@ -221,6 +229,7 @@ REFUSALS = {
     VIEWER: _l("Your account can read records but not change them. Ask an admin if you need to."),
     MEMBER: _l("Only a central admin can do this. Ask your programme's admin."),
     TOKEN: _l("A device token cannot be used for this."),
+    TRANSLATOR: _l("Your account translates FieldKit: it does not read or change records."),
 }
 
 

@@ -9,7 +9,12 @@ field and a reason, when
   child of a refused create is refused with it);
 - a child claims an org or country other than its parent's (a child always has its
   parent's scope), or an edit moves a row out of the device's scope or a child to another parent;
-- it names a file that only records outside the device's scope refer to.
+- it names a file that only records outside the device's scope refer to;
+- its record type asks for a grant the device lacks (``writers``), or the whole row it would
+  make breaks the type's own rule (``check_row``: e.g. a translation that renames a placeholder).
+
+Rows of a ``global`` record type belong to no org or country: every device reads them, and
+only a device with the type's grant writes them.
 
 A refused op is recorded (``sync_refused``) and acknowledged like an applied one, so the
 device's sequence moves on and everything else it sends is applied.
@@ -40,6 +45,8 @@ class Scopes:
         self.new: list[tuple[str, str, str, str]] = []
         #: Per table, the columns that cannot hold NULL (read once per batch).
         self.not_null: dict[str, set[str]] = {}
+        #: Rows of types with a ``check_row`` as this batch leaves them (before the merge).
+        self.rows: dict[tuple[str, str], dict] = {}
         wanted = set()
         for op in ops:
             key = (op.get("tbl"), op.get("row_id"))
@@ -87,6 +94,15 @@ class Scopes:
             ).fetchall()
             for (child_id,) in moved:
                 self.known[(child.table, child_id)] = (org, country)
+
+    def row_after(self, table: str, row_id: str, fields: dict, create: bool) -> dict:
+        """The row as it will be once this op applies (earlier ops of the batch included)."""
+        key = (table, row_id)
+        if key not in self.rows:
+            row = None if create else self.conn.execute(f"SELECT * FROM [{table}] WHERE id = ?", key[1:])
+            found = row.fetchone() if row is not None else None
+            self.rows[key] = dict(zip([d[0] for d in row.description], found, strict=True)) if found else {}
+        return {**self.rows[key], **fields, "id": row_id}
 
     def save(self) -> None:
         self.conn.executemany(
@@ -145,7 +161,11 @@ def check_op(conn, scopes: Scopes, peer, op: dict) -> dict:
     create = op["kind"] == "create"
     record.check(fields, create=create)
     _refuse_nulls(scopes, record.table, fields)
-    if create:
+    if record.writers and record.writers not in peer.grants:
+        raise Refused("forbidden", f"this device may not write {record.table}")
+    if record.scope == "global":
+        org, country = _check_global(scopes, record, op, create)
+    elif create:
         org, country = _scope_of_new_row(scopes, peer, record, fields)
         existing = scopes.get(record.table, op["row_id"])
         if existing and existing != (org, country):
@@ -179,6 +199,18 @@ def check_op(conn, scopes: Scopes, peer, op: dict) -> dict:
         # Only once every check passed: a refused create leaves no scope behind for later ops to find.
         scopes.add(record.table, op["row_id"], org, country)
     return op
+
+
+def _check_global(scopes: Scopes, record, op: dict, create: bool) -> tuple[str, str]:
+    """A row everyone reads: no scope to check, but its own rule over the whole row; its scope."""
+    existing = scopes.get(record.table, op["row_id"])
+    if existing is None and not create:
+        raise _missing(scopes.conn, record.table, op["row_id"], "the record")
+    if record.check_row:
+        row = scopes.row_after(record.table, op["row_id"], op["fields"], create and existing is None)
+        record.check_row(scopes.conn, row)
+        scopes.rows[(record.table, op["row_id"])] = row
+    return existing or ("", "")
 
 
 def _refuse_nulls(scopes: Scopes, table: str, fields: dict) -> None:

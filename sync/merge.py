@@ -358,11 +358,13 @@ def row_state(ops: list[dict], table: str) -> tuple[dict, dict, dict, str] | Non
     create = creates[0]
     allowed = journal.SYNCED.get(table, frozenset())
     reviewed = table in reviewed_tables()
+    # A row keyed by its content may be created on two replicas: each create writes its values.
+    keyed = journal.RECORDS is not None and table in journal.RECORDS.keyed()
     by_dot = {make_dot(op["device_id"], op["dseq"]): op for op in ops}
     writers: dict[str, list[str]] = {}
     superseded: dict[str, set[str]] = {}
     for op_dot, op in by_dot.items():
-        if op["kind"] == "create" and op is not create:
+        if op["kind"] == "create" and op is not create and not keyed:
             continue
         for field in op["fields"]:
             if field in allowed:

@@ -19,7 +19,7 @@ import json
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -50,10 +50,11 @@ TYPES = (
 
 PRIVACY = ("shared", "programme", "device-only")
 
-#: Whose rows of a type are: one partner org's in one country (``org``), or every org's in
-#: one country (``country``: reference lists such as places, which every device of the country
-#: reads and may add to). A country-wide row's org is :data:`EVERY_ORG`.
-SCOPES = ("org", "country")
+#: Whose rows of a type are: one partner org's in one country (``org``), every org's in one
+#: country (``country``: reference lists such as places, which every device of the country reads
+#: and may add to; the row's org is :data:`EVERY_ORG`), or nobody's (``global``: the app's own
+#: texts, which every replica reads whatever its scope).
+SCOPES = ("org", "country", "global")
 EVERY_ORG = "*"
 
 #: Who a field may be shown to outside the programme, from the widest: ``public`` (anyone),
@@ -290,14 +291,22 @@ class RecordType:
     #: A boolean field whose withdrawal erases the ``personal`` fields everywhere (sync.consent).
     consent: str | None = None
     personal: tuple[str, ...] = ()
-    #: One of SCOPES: a top-level row belongs to its org and country, or to its whole country.
+    #: One of SCOPES: a top-level row belongs to its org and country, its whole country, or everyone.
     scope: str = "org"
+    #: Row ids come from the row's own key (a language and an English text), so two replicas
+    #: may create one row: a later create's values then compete like edits, never dropped.
+    keyed: bool = False
+    #: The grant a device needs to push ops of this type (``Peer.grants``); None: any device.
+    writers: str | None = None
+    #: A rule over a whole row (the stored values with the op's applied), run by central on
+    #: every pushed op: ``check_row(conn, values)`` raises :class:`Refused` to refuse it.
+    check_row: Callable[[Any, Mapping[str, Any]], None] | None = None
     by_name: dict = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
         if self.privacy not in PRIVACY:
             raise ValueError(f"{self.table}: unknown privacy class {self.privacy!r}")
-        if self.scope not in SCOPES or (self.scope == "country" and self.parent is not None):
+        if self.scope not in SCOPES or (self.scope != "org" and self.parent is not None):
             raise ValueError(f"{self.table}: scope {self.scope!r} is not one a top-level type can have")
         object.__setattr__(self, "by_name", {f.name: f for f in self.fields})
         object.__setattr__(self, "_file", next((f for f in self.fields if f.type == "file"), None))
@@ -357,3 +366,11 @@ class Schema:
 
     def reviewed(self) -> set[str]:
         return {t.table for t in self if t.reviewed}
+
+    def keyed(self) -> set[str]:
+        """Tables whose rows two replicas may create under one id (``RecordType.keyed``)."""
+        return {t.table for t in self if t.keyed}
+
+    def global_tables(self) -> list[str]:
+        """Tables every replica reads whatever its scope."""
+        return [t.table for t in self if t.scope == "global"]

@@ -73,11 +73,13 @@ PLAUSIBLE_MS = 24 * 3600 * 1000
 
 @dataclass(frozen=True)
 class Peer:
-    """An authenticated device: its id and the scope its enrolment grants ("*" = any)."""
+    """An authenticated device: its id, the scope its enrolment grants ("*" = any), and what
+    else it may write (``grants``: names that record types' ``writers`` ask for)."""
 
     device_id: str
     org: str
     country: str
+    grants: frozenset = frozenset()
 
     def covers(self, org: str, country: str) -> bool:
         """Whether a row of ``org`` and ``country`` is in this scope (org ``*``: every org's row)."""
@@ -404,12 +406,13 @@ def pull(conn, peer: Peer, cursor: int, limit: int = 1000, *, replica: str | Non
     cursor = max(0, min(int(cursor), protocol.MAX_SEQ))
     limit = max(1, min(int(limit), protocol.MAX_PAGE))
     columns = ", ".join(f"o.{c.strip()}" for c in OP_COLUMNS.split(","))
+    everyones = json.dumps(journal.RECORDS.global_tables() if journal.RECORDS else [])
     with snapshot(conn):
         rows = conn.execute(
             f"SELECT {columns} FROM sync_ops o JOIN sync_scope s ON s.tbl = o.tbl AND s.row_id = o.row_id "
-            "WHERE o.server_seq > ? AND o.device_id != ? AND (? = '*' OR s.country = ?) "
-            "AND (? = '*' OR s.org = ? OR s.org = '*') ORDER BY o.server_seq LIMIT ?",
-            (cursor, own, peer.country, peer.country, peer.org, peer.org, limit + 1),
+            "WHERE o.server_seq > ? AND o.device_id != ? AND (o.tbl IN (SELECT value FROM json_each(?)) "
+            "OR ((? = '*' OR s.country = ?) AND (? = '*' OR s.org = ? OR s.org = '*'))) ORDER BY o.server_seq LIMIT ?",
+            (cursor, own, everyones, peer.country, peer.country, peer.org, peer.org, limit + 1),
         ).fetchall()
         more = len(rows) > limit
         rows = rows[:limit]

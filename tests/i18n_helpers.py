@@ -143,7 +143,17 @@ ACTION_DATA = {"what": DATA["description"], "owner_name": DATA["responsible_offi
 DATA_NAMES = ("Wanjiru Achieng", "Otieno Odhiambo", "Amina", "akosua", "kofi", "ama", "kolwa-youth")
 
 #: Endpoints that are not pages (files, JSON, downloads, a QR image).
-NOT_PAGES = {"static", "blobs.original", "blobs.display", "hub.qr_svg", "exports.download"}
+#: The Translate page of a language shows the app's English texts as its data (and its .po file is
+#: a download): the walks cover /translate/ itself and leave those two out.
+NOT_PAGES = {
+    "static",
+    "blobs.original",
+    "blobs.display",
+    "hub.qr_svg",
+    "exports.download",
+    "translate.index",
+    "translate.download",
+}
 NOT_PAGE_PREFIXES = ("/api/",)
 
 ADMIN_PASSWORD = "a long password for the walk"

@@ -68,7 +68,8 @@ def login():
         return _login_page({"username": ENDED["disabled"]()}, values, 403)
     sessions.sign_in(account)
     audit.write(conn, account["username"], account["role"], account["country"], "accounts.login")
-    return redirect(safe_next(request.args.get("next"), url_for("central.devices")), 303)
+    start = url_for("translate.languages" if account["role"] == roles.TRANSLATOR else "central.devices")
+    return redirect(safe_next(request.args.get("next"), start), 303)
 
 
 @bp.post("/logout")

@@ -92,7 +92,7 @@ def authenticate() -> dict:
             AuthError("this device was revoked at central: ask your country team for a new enrolment code"),
             "revoked",
         )
-    g.peer = server.Peer(device["device_id"], device["org"], device["country"])
+    g.peer = server.Peer(device["device_id"], device["org"], device["country"], queries.grants_of(device))
     g.device = device
     return device
 

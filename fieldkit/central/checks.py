@@ -54,7 +54,7 @@ def account(username: str, role: str, country: str) -> dict:
             "An account name has 1 to 60 letters, digits, dots, hyphens, underscores or @, and no spaces."
         )
     if role not in roles.ACCOUNT_ROLES:
-        errors["role"] = _("Choose admin, member or viewer.")
+        errors["role"] = _("Choose admin, member, viewer or translator.")
     if country != "*" and country not in COUNTRIES:
         errors["country"] = _(
             "Choose one of the programme's countries (%(countries)s), or * for all of them.",

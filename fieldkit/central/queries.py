@@ -30,6 +30,7 @@ def create_code(
     created_by: str = "",
     hours: int = 72,
     for_device: str | None = None,
+    grants: str = "",
     device_name: str = "",
 ) -> str:
     """A one-time enrolment code for one device of ``org`` in ``country``; only its hash is kept.
@@ -43,7 +44,7 @@ def create_code(
     with transaction(conn):
         conn.execute(
             "INSERT INTO central_codes (code_hash, org, country, created_by, created_at, expires_at, "
-            "for_device, device_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "for_device, device_name, grants) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 keys.hash_secret(normalise_code(code)),
                 org,
@@ -53,6 +54,7 @@ def create_code(
                 expires.strftime("%Y-%m-%dT%H:%M:%SZ"),
                 for_device,
                 device_name,
+                grants,
             ),
         )
     return code
@@ -69,13 +71,13 @@ def redeem_code(conn, code: str, device_id: str, public_key: str, app_version: s
     code_hash = keys.hash_secret(normalise_code(code))
     with transaction(conn):
         row = conn.execute(
-            "SELECT org, country, for_device, device_name FROM central_codes "
+            "SELECT org, country, for_device, device_name, grants FROM central_codes "
             "WHERE code_hash = ? AND expires_at > ? AND used_at IS NULL",
             (code_hash, now_iso()),
         ).fetchone()
         if row is None:
             return None
-        org, country, for_device, name = row
+        org, country, for_device, name, grants = row
         known = conn.execute("SELECT 1 FROM central_devices WHERE device_id = ?", (device_id,)).fetchone()
         if for_device != (device_id if known else None):
             return None
@@ -85,22 +87,38 @@ def redeem_code(conn, code: str, device_id: str, public_key: str, app_version: s
         )
         conn.execute(
             "INSERT INTO central_devices (device_id, org, country, token_hash, public_key, app_version, "
-            "enrolled_at, name) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (device_id) DO UPDATE SET "
+            "enrolled_at, name, grants) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (device_id) DO UPDATE SET "
             "name = COALESCE(NULLIF(excluded.name, ''), central_devices.name), org = excluded.org, "
             "country = excluded.country, token_hash = excluded.token_hash, public_key = excluded.public_key, "
-            "app_version = excluded.app_version, enrolled_at = excluded.enrolled_at, revoked_at = NULL",
-            (device_id, org, country, keys.hash_secret(token), public_key, app_version, now_iso(), name),
+            "app_version = excluded.app_version, enrolled_at = excluded.enrolled_at, revoked_at = NULL, "
+            "grants = excluded.grants",
+            (
+                device_id,
+                org,
+                country,
+                keys.hash_secret(token),
+                public_key,
+                app_version,
+                now_iso(),
+                name,
+                grants,
+            ),
         )
     return {"token": token, "org": org, "country": country}
 
 
+def grants_of(device: dict) -> frozenset:
+    """What else an enrolled device may write (``records.TRANSLATE``), from its enrolment code."""
+    return frozenset(filter(None, (device.get("grants") or "").split(",")))
+
+
 def device_by_token(conn, token: str) -> dict | None:
     row = conn.execute(
-        "SELECT device_id, org, country, revoked_at, public_key FROM central_devices WHERE token_hash = ?",
+        "SELECT device_id, org, country, revoked_at, public_key, grants FROM central_devices WHERE token_hash = ?",
         (keys.hash_secret(token),),
     ).fetchone()
     return (
-        dict(zip(("device_id", "org", "country", "revoked_at", "public_key"), row, strict=False))
+        dict(zip(("device_id", "org", "country", "revoked_at", "public_key", "grants"), row, strict=False))
         if row
         else None
     )
@@ -108,11 +126,11 @@ def device_by_token(conn, token: str) -> dict | None:
 
 def device(conn, device_id: str) -> dict | None:
     row = conn.execute(
-        "SELECT device_id, org, country, revoked_at, public_key FROM central_devices WHERE device_id = ?",
+        "SELECT device_id, org, country, revoked_at, public_key, grants FROM central_devices WHERE device_id = ?",
         (device_id,),
     ).fetchone()
     return (
-        dict(zip(("device_id", "org", "country", "revoked_at", "public_key"), row, strict=False))
+        dict(zip(("device_id", "org", "country", "revoked_at", "public_key", "grants"), row, strict=False))
         if row
         else None
     )

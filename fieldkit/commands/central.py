@@ -94,7 +94,7 @@ def _refuse(errors: dict) -> None:
 @click.option(
     "--role",
     default=None,
-    help="admin, member or viewer (default: admin for country *, else member).",
+    help="admin, member, viewer or translator (default: admin for country *, else member).",
 )
 @pass_ctx
 def add_user(ctx, username, password, country, role):
@@ -123,17 +123,26 @@ def add_user(ctx, username, password, country, role):
     help="A country office's device: it reads every partner's records of its country (instead of --org).",
 )
 @click.option("--url", default="", help="Server address to show in the QR code and command.")
+@click.option(
+    "--translate", is_flag=True, help="The device's owner may translate FieldKit: its translations sync."
+)
 @pass_ctx
-def enroll_code(ctx, org, country, hours, all_orgs, url):
+def enroll_code(ctx, org, country, hours, all_orgs, url, translate):
     """Create a one-time enrolment code for one new device (printed as text and QR code)."""
     from ..central import checks, queries
+    from ..records import TRANSLATE
 
     country = country.strip().upper()
     _refuse(checks.code_request(org.strip(), country, hours, all_orgs=all_orgs))
     _app, conn = _central(ctx)
     try:
         code = queries.create_code(
-            conn, "*" if all_orgs else org.strip(), country, created_by="cli", hours=hours
+            conn,
+            "*" if all_orgs else org.strip(),
+            country,
+            created_by="cli",
+            hours=hours,
+            grants=TRANSLATE if translate else "",
         )
     finally:
         conn.close()
@@ -280,7 +289,8 @@ def bundle_import(ctx, file, reply):
             raise AuthError(
                 _("device %(device)s is not enrolled here or was revoked", device=device_id or "?")
             )
-        return Peer(device["device_id"], device["org"], device["country"]), device["public_key"]
+        peer = Peer(device["device_id"], device["org"], device["country"], queries.grants_of(device))
+        return peer, device["public_key"]
 
     try:
         done = bundles.import_at_central(conn, file, peer_of, Path(app.config["DATA_DIR"]) / "blobs", reply)

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from .. import catalogs
-from ..cli import main
+from ..cli import main, pass_ctx
 from ..i18n import clear_caches, ngettext
 from ..i18n import gettext as _
 from ..languages import BY_CODE, LANGUAGES, Language, alias_target, canonical_tag
@@ -212,3 +212,48 @@ def _write_registry_row(language: Language, registry: Path | None = None) -> Non
     row = f"    Language({args}),\n"
     text = re.sub(re.escape(MARKER), lambda _m: row + MARKER, text, count=1)
     path.write_text(text, encoding="utf-8")
+
+
+@translations.command("merge-local")
+@click.argument("code")
+@_dir_option
+@pass_ctx
+def merge_local(ctx, code, directory):
+    """Fold the translations saved inside FieldKit (this data folder) into CODE's shipped .po.
+
+    The local entries stay in the data folder, and keep winning over the shipped text, so
+    nothing is lost on either side; a release then ships the fix to new installs too.
+    """
+    from ..db import connect
+    from ..queries import catalog as local
+
+    path = catalogs.po_path(code, directory)
+    if code not in BY_CODE or code == "en" or not path.is_file():
+        raise click.ClickException(_("No shipped catalog for %(code)s.", code=code))
+    app = ctx.app()
+    conn = connect(app.config["DATABASE"])
+    try:
+        entries = local.entries(conn, code)
+    finally:
+        conn.close()
+    catalog = catalogs.read(path, None)
+    merged = 0
+    for message in catalog:
+        ids = message.id if isinstance(message.id, (list, tuple)) else (message.id,)
+        entry = entries.get((message.context or "", ids[0])) if message.id else None
+        if entry is None:
+            continue
+        forms = entry["forms"]
+        message.string = tuple(forms) if isinstance(message.id, (list, tuple)) else forms[0]
+        message.flags.discard("fuzzy")
+        merged += 1
+    catalogs.write(path, catalog, ignore_obsolete=True)
+    clear_caches()
+    click.echo(
+        ngettext(
+            "%(num)s local translation merged into %(file)s.",
+            "%(num)s local translations merged into %(file)s.",
+            merged,
+            file=path.name,
+        )
+    )

@@ -17,9 +17,10 @@ FILTERS = ("tbl", "field", "device", "author")
 
 def _where(country: str | None, filters: dict) -> tuple[str, list]:
     scoped, params = [], []
+    everyones = set(journal.RECORDS.global_tables()) if journal.RECORDS is not None else set()
     for table in sorted(journal.SYNCED):  # declared names, never user input
         clause = f"(c.tbl = '{table}' AND EXISTS (SELECT 1 FROM [{table}] r WHERE r.id = c.row_id"
-        if country is not None:
+        if country is not None and table not in everyones:  # the app's own texts are everyone's
             clause += " AND r.country = ?"
             params.append(country)
         scoped.append(clause + "))")

@@ -25,7 +25,7 @@ def page_context():
     code = current_locale()
     language = BY_CODE.get(code)
     return {
-        "languages": LANGUAGES,
+        "languages": _languages(),
         "lang": code,
         "direction": language.direction if language else "ltr",
         "app_version": current_app.config.get("VERSION", ""),
@@ -38,6 +38,17 @@ def page_context():
         "countries": COUNTRIES,
         "event_kinds": EVENT_KINDS,
     }
+
+
+def _languages() -> list:
+    """The picker's languages, each draft or reviewed as its reviews say (local_catalog)."""
+    from .. import local_catalog
+    from ..db import get_db
+
+    try:
+        return local_catalog.languages_with_status(get_db(), str(current_app.config["DATABASE"]))
+    except Exception:  # noqa: BLE001 - the picker never breaks a page (e.g. the error page itself)
+        return list(LANGUAGES)
 
 
 def author() -> str:
@@ -88,7 +99,7 @@ def place_lists(table: str, values, *, typing: str | None = None) -> dict:
 
 
 def register(app) -> None:
-    from . import blobs, evidence, home, in_context, issues, meetings, places, text_translations
+    from . import blobs, evidence, home, in_context, issues, meetings, places, text_translations, translate
     from . import settings as settings_views
     from . import sync as sync_views
 
@@ -114,6 +125,7 @@ def register(app) -> None:
     app.register_blueprint(meetings.bp)
     app.register_blueprint(meetings.search_bp)
     sync_views.init_app(app)  # Sync page and review queue; at central also the sync API and admin
+    translate.init_app(app)  # the Translate page; pages read local catalog entries
 
     @app.after_request
     def vary_on_htmx(response):

@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, redirect, render_template, request
 
 from .. import scope
 from ..db import get_db
+from ..i18n import added_languages
 from ..languages import CODES
 from ..queries import actions as action_queries
 from ..queries import issues as issue_queries
@@ -38,6 +39,6 @@ def index():
 def choose_language():
     code = request.form.get("lang", "")
     response = redirect(safe_next(request.form.get("next")), code=303)
-    if code in CODES:
+    if code in CODES or code in added_languages():
         response.set_cookie("lang", code, max_age=5 * 365 * 86400, samesite="Lax", httponly=True)
     return response

@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import abort, current_app, redirect, render_template, request, url_for
 
 from sync import merge
+from sync.schema import Refused
 
 from .. import people, scope
 from ..db import get_db, transaction
@@ -42,7 +43,7 @@ def _record_words(table: str, record) -> tuple[str, str, str | None]:
     text = next(
         (
             record[k]
-            for k in ("what", "title", "name", "note", "said", "caption", "filename")
+            for k in ("what", "title", "name", "note", "said", "caption", "filename", "msgid", "endonym")
             if k in keys and record[k]
         ),
         "",
@@ -180,6 +181,12 @@ def resolve():
         if chosen is None:
             abort(400)
         value = chosen["value"]
+    check_row = SCHEMA[table].check_row if table in SCHEMA else None
+    if check_row and choice == "custom":
+        try:  # a combined translation is checked as central checks one a device sends
+            check_row(conn, {**dict(_record(conn, table, row_id, country)), field: value})
+        except Refused as refusal:
+            return _review_page({"pick": _("Not decided: %(reason)s", reason=refusal.reason)}, status=422)
     with transaction(conn):
         merge.resolve(conn, table, row_id, field, value, author=author())
     return _back()

@@ -17,6 +17,7 @@ from .. import out_of_scope, scope
 from ..db import connect, get_db, transaction
 from ..i18n import gettext as _
 from ..queries import disputes, in_country
+from ..records import SCHEMA
 from ..sync_service import (  # noqa: F401
     error_key,
     error_text,
@@ -169,6 +170,8 @@ def _record(conn, table: str, row_id: str, country: str | None):
     """The disputed record, or None if it is gone or outside the signed-in scope."""
     if table not in journal.SYNCED:
         return None
+    if SCHEMA[table].scope == "global":
+        country = None  # the app's own texts: everyone's, whatever the account's country
     clause, params = in_country(f"[{table}]", country)
     return conn.execute(f"SELECT * FROM [{table}] WHERE id = ?{clause}", (row_id, *params)).fetchone()
 

@@ -98,7 +98,7 @@ def test_the_accounts_page_refuses_bad_names_roles_countries_and_short_passwords
     admin = signed_in(central_app, hub, "ada", "admin", "*")
     cases = [
         ({"username": "<script>", "role": "member", "country": "KE"}, "account name"),
-        ({"username": "kim", "role": "owner", "country": "KE"}, "admin, member or viewer"),
+        ({"username": "kim", "role": "owner", "country": "KE"}, "admin, member, viewer or translator"),
         ({"username": "kim", "role": "member", "country": "<script>"}, "programme&#39;s countries"),
         ({"username": "kim", "role": "admin", "country": "KE"}, "An admin manages every country"),
     ]
