@@ -82,7 +82,7 @@ ACCOUNTS = (ADMIN, MEMBER, VIEWER)
 TEAM = (ADMIN, MEMBER)
 #: Who may switch on "translate this page" (fieldkit.in_context.may_translate): the device's owner;
 #: at central, admins until accounts have a translator role.
-TRANSLATORS = (OWNER, ADMIN)
+TRANSLATORS = (OWNER, ADMIN, TRANSLATOR)  # the Translate page and the in-context switch
 
 _READ = _access(EVERY_ROLE, READERS)
 _RECORD = _access(EVERY_ROLE, RECORDERS)
@@ -133,7 +133,7 @@ ROUTES: dict[str, Access] = {
     },
     # The Translate page: central's translators (and admins), a device's owner; never a phone.
     **{
-        f"translate.{name}": _access(EVERY_ROLE, (OWNER, ADMIN, TRANSLATOR))
+        f"translate.{name}": _access(EVERY_ROLE, TRANSLATORS)
         for name in ("languages", "add_language", "index", "save", "review", "glossary", "download", "upload")
     },
     # Sync status and conflict review: the owner, or a country team; never a phone.
