@@ -14,19 +14,35 @@
     root.querySelectorAll("form.draft[data-draft-key]").forEach(setUpDraft);
   }
 
+  // Sentences for scripts, translated by the page (base.html's #script-text).
+  function scriptText(name, values) {
+    var box = document.getElementById("script-text");
+    var text = (box && box.dataset[name]) || "";
+    Object.keys(values || {}).forEach(function (key) { text = text.split("{" + key + "}").join(values[key]); });
+    return text;
+  }
+
   function setUpLocate(button) {
     if (!("geolocation" in navigator)) { button.hidden = true; return; }
     var status = document.getElementById(button.dataset.statusId);
     button.addEventListener("click", function () {
+      if (window.isSecureContext === false) {  // browsers refuse location over plain http
+        status.textContent = scriptText("gpsInsecure") || status.dataset.failed;
+        return;
+      }
       status.textContent = status.dataset.busy;
       navigator.geolocation.getCurrentPosition(function (position) {
         var form = button.form;
+        var metres = Math.round(position.coords.accuracy);
         form.elements.lat.value = position.coords.latitude.toFixed(6);
         form.elements.lon.value = position.coords.longitude.toFixed(6);
-        form.elements.gps_accuracy.value = Math.round(position.coords.accuracy);
-        status.textContent = "";
-      }, function () { status.textContent = status.dataset.failed; },
-      { enableHighAccuracy: true, timeout: 20000, maximumAge: 60000 });
+        form.elements.gps_accuracy.value = metres;
+        form.elements.gps_accuracy.dispatchEvent(new Event("input", { bubbles: true }));
+        status.textContent = scriptText("gpsFound", { metres: metres.toLocaleString(document.documentElement.lang || undefined) });
+      }, function (error) {
+        var name = { 1: "gpsDenied", 2: "gpsUnavailable", 3: "gpsTimeout" }[error.code];
+        status.textContent = (name && scriptText(name)) || status.dataset.failed;
+      }, { enableHighAccuracy: true, timeout: 20000, maximumAge: 60000 });
     });
   }
 
