@@ -166,6 +166,8 @@
   function forget(form) {
     localStorage.removeItem(keyOf(form));
     if (form.dataset.draftKey) { localStorage.removeItem(DRAFT_PREFIX + form.dataset.draftKey); }
+    var photos = window.FieldKitPhotos;  // static/photos.js: photos kept until the hub confirms
+    return Promise.resolve(photos ? photos.forget(photos.key(form)) : null);
   }
 
   function scheduleRetry(form, delay) {
@@ -186,10 +188,8 @@
       .then(function (response) {
         inFlight = false;
         if (response.redirected && response.ok) {
-          forget(form);
           showStatus(null);
-          location.assign(response.url);
-          return null;
+          return forget(form).then(function () { location.assign(response.url); });
         }
         if (response.status === 401) {
           // The phone must (re)enter the PIN: the draft stays until the form is sent again.
@@ -255,7 +255,8 @@
         });
       } catch (e) { localStorage.removeItem(keyOf(form)); return; }
       showStatus("unsaved");
-      send(form);
+      var photos = window.FieldKitPhotos;  // its photos come back from IndexedDB first
+      Promise.resolve(photos ? photos.ready(form) : null).then(function () { send(form); });
     });
   }
 
