@@ -338,6 +338,25 @@ def fingerprint_svg():
     )
 
 
+@bp.get("/sw.js")
+def service_worker():
+    """The service worker that keeps the record forms on a phone (static/sw.js), for scope "/"."""
+    from .resources import STATIC_DIR
+
+    return current_app.response_class(
+        (STATIC_DIR / "sw.js").read_bytes(),
+        mimetype="text/javascript",
+        # A new FieldKit version reaches phones at the next page they open.
+        headers={"Service-Worker-Allowed": "/", "Cache-Control": "no-cache"},
+    )
+
+
+@bp.get("/offline")
+def offline():
+    """What a phone out of the hub's reach shows for a page it has not kept (cached by sw.js)."""
+    return render_template("hub/offline.html")
+
+
 # --- addresses and QR codes ------------------------------------------------------------------------
 
 

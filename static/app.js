@@ -170,6 +170,11 @@
     return Promise.resolve(photos ? photos.forget(photos.key(form)) : null);
   }
 
+  function outboxDone(form) {
+    var token = form.elements.form_token && form.elements.form_token.value;
+    return window.FieldKitOutbox && token ? window.FieldKitOutbox.done(token) : Promise.resolve();
+  }
+
   function scheduleRetry(form, delay) {
     clearTimeout(retryTimer);
     retryTimer = setTimeout(function () { send(form, delay); }, delay);
@@ -189,7 +194,7 @@
         inFlight = false;
         if (response.redirected && response.ok) {
           showStatus(null);
-          return forget(form).then(function () { location.assign(response.url); });
+          return Promise.all([forget(form), outboxDone(form)]).then(function () { location.assign(response.url); });
         }
         if (response.status === 401) {
           // The phone must (re)enter the PIN: the draft stays until the form is sent again.
@@ -199,6 +204,7 @@
         // Any other answer (422 with messages beside the fields, 403 hub off ...): the hub is
         // reachable and saved nothing, so send the form the ordinary way and show its page.
         localStorage.removeItem(keyOf(form));
+        outboxDone(form);
         if (submitter && submitter.name) {
           var carried = document.createElement("input");
           carried.type = "hidden";
@@ -212,6 +218,13 @@
       .catch(function () {
         inFlight = false;
         showStatus("unsaved");
+        // On a phone, the record also waits in the outbox (static/outbox.js), so leaving this
+        // page, or recording another, loses nothing; it is still sent once.
+        var token = form.elements.form_token && form.elements.form_token.value;
+        if (window.FieldKitOutbox && token && form.fieldkitKept !== token) {
+          window.FieldKitOutbox.keep(form, submitter).then(function () { form.fieldkitKept = token; },
+                                                            function () {});
+        }
         delay = Math.min((delay || 750) * 2, 5000);
         scheduleRetry(form, delay);
       });
@@ -233,30 +246,76 @@
     });
   });
 
+  function hubReachable() {
+    var controller = window.AbortController ? new AbortController() : null;
+    var timer = controller ? setTimeout(function () { controller.abort(); }, 4000) : null;
+    return fetch("/hub/ping", { cache: "no-store", credentials: "same-origin",
+                                signal: controller ? controller.signal : undefined })
+      .then(function (response) { clearTimeout(timer); return response.ok; },
+            function () { clearTimeout(timer); return false; });
+  }
+
+  // A form left unsaved comes back into its page and is sent from there (the page then shows the
+  // saved record). On a phone out of the hub's reach, a record already in the outbox stays there
+  // instead, and this form is blank for the next record. The outbox waits for these decisions
+  // (FieldKitRestoring) so that a record is never sent by both at once.
   function restorePending() {
+    var decisions = [];
     document.querySelectorAll("form").forEach(function (form) {
       if (!handled(form)) { return; }
       var stored = localStorage.getItem(keyOf(form));
       if (!stored) { return; }
       try {
         var pending = JSON.parse(stored);
-        Object.keys(pending.values).forEach(function (name) {
-          var field = form.elements[name];
-          if (!field) { return; }
-          if (field instanceof RadioNodeList) {
-            Array.prototype.forEach.call(field, function (option) {
-              option.checked = option.value === pending.values[name];
-            });
-          } else if (field.type === "checkbox") {
-            field.checked = true;
-          } else if (name !== "csrf_token") {
-            field.value = pending.values[name];  // the same form_token: a resend saves once
-          }
-        });
       } catch (e) { localStorage.removeItem(keyOf(form)); return; }
-      showStatus("unsaved");
-      var photos = window.FieldKitPhotos;  // its photos come back from IndexedDB first
-      Promise.resolve(photos ? photos.ready(form) : null).then(function () { send(form); });
+      var outbox = window.FieldKitOutbox;
+      var token = pending.values && pending.values.form_token;
+      if (!outbox || !token) { restore(form, pending); return; }
+      decisions.push(Promise.all([outbox.all(), hubReachable()]).then(function (found) {
+        var queued = found[0].filter(function (r) { return r.id === token; })[0];
+        if (queued && !found[1]) {
+          localStorage.removeItem(keyOf(form));
+        } else {
+          restore(form, pending, queued);
+        }
+      }));
+    });
+    window.FieldKitRestoring = Promise.all(decisions).catch(function () {});
+  }
+
+  // The files of a record kept in the outbox go back into the form's file inputs.
+  function restoreFiles(form, record) {
+    if (!record || !window.DataTransfer) { return; }
+    form.querySelectorAll("input[type=file]").forEach(function (input) {
+      var transfer = new DataTransfer();
+      record.fields.forEach(function (pair) {
+        if (pair[0] === input.name && pair[1] instanceof File) { transfer.items.add(pair[1]); }
+      });
+      if (transfer.files.length) { input.files = transfer.files; }
+    });
+  }
+
+  function restore(form, pending, record) {
+    try {
+      Object.keys(pending.values).forEach(function (name) {
+        var field = form.elements[name];
+        if (!field) { return; }
+        if (field instanceof RadioNodeList) {
+          Array.prototype.forEach.call(field, function (option) {
+            option.checked = option.value === pending.values[name];
+          });
+        } else if (field.type === "checkbox") {
+          field.checked = true;
+        } else if (name !== "csrf_token") {
+          field.value = pending.values[name];  // the same form_token: a resend saves once
+        }
+      });
+    } catch (e) { localStorage.removeItem(keyOf(form)); return; }
+    showStatus("unsaved");
+    var photos = window.FieldKitPhotos;  // its photos come back from IndexedDB first
+    Promise.resolve(photos ? photos.ready(form) : null).then(function () {
+      restoreFiles(form, record);
+      send(form);
     });
   }
 

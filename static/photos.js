@@ -130,8 +130,12 @@
 
   function prepare(input, original) {
     var originals = input.fieldkitOriginals || [];
+    var generation = (input.fieldkitGeneration || 0) + 1;
+    input.fieldkitGeneration = generation;
+    delete input.dataset.photosReady;
     var chosen = original.checked ? Promise.resolve(originals) : Promise.all(originals.map(shrink));
     var job = chosen.then(function (files) {
+      if (input.fieldkitGeneration !== generation) { return working.get(input); }  // chosen again since
       setFiles(input, files);
       checkSizes(input);
       input.dataset.photosReady = "1";

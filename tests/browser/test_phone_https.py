@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
+from .helpers import describe, no_horizontal_scroll, serious
 from .test_hub_browser import HUB_HOST, PHONE, Hub, join
 
 KISUMU = {"latitude": -0.091702, "longitude": 34.767956, "accuracy": 12}
@@ -84,3 +85,18 @@ def test_over_plain_http_the_phone_is_told_to_use_the_secure_address(hub, phone)
     join(page, hub, hub.pin)
     page.get_by_role("button", name="Use this device's location").click()
     expect(page.locator("#gps-status")).to_contain_text("only over the hub’s secure address")
+
+
+def test_the_join_page_with_the_setup_steps_passes_axe_on_a_small_phone(hub, browser, axe):
+    context = browser.new_context(
+        viewport={"width": 320, "height": 640}, is_mobile=True, ignore_https_errors=True
+    )
+    try:
+        page = context.new_page()
+        page.goto(https(hub, "/hub/join"))
+        expect(page.get_by_role("link", name="Download the hub's certificate")).to_be_visible()
+        found = serious(axe(page))
+        assert not found, describe(found)
+        assert no_horizontal_scroll(page, 320)[0]
+    finally:
+        context.close()
