@@ -1,6 +1,6 @@
 """A community hub full of idle phones: how long does a new phone wait for its first page?
 
-    python bench/hub_idle.py [--idle 100] [--new 10] [--timeout 120]
+    python bench/hub_idle.py [--idle 100] [--new 10] [--timeout 120] [--https]
 
 1. Starts a real hub, ``fieldkit --data DIR serve --lan --host 127.0.0.2``, on a throwaway
    data folder. The hub listens on 127.0.0.2, so every client counts as a phone (as on
@@ -14,6 +14,9 @@
 4. Prints the machine, the figures as a Markdown table, whether the idle connections were
    all still open, and how many lines the hub wrote to its log.
 
+With ``--https`` every connection speaks TLS, as phones do (the hub's certificate is checked
+against the authority it made in the data folder), handshake included in the timings.
+
 Target: under 1 s for the new phone. Prints figures; it is not a test.
 """
 
@@ -23,6 +26,7 @@ import argparse
 import re
 import shutil
 import socket
+import ssl
 import statistics
 import subprocess
 import sys
@@ -41,6 +45,13 @@ from common import FIELDKIT, load_average, print_machine, print_table  # noqa: E
 from fieldkit.server import free_port  # noqa: E402
 
 HOST = "127.0.0.2"
+#: Set by --https: the TLS context phones' connections use, trusting the hub's own authority.
+TLS: ssl.SSLContext | None = None
+
+
+def connect(port: int, timeout: float) -> socket.socket:
+    sock = socket.create_connection((HOST, port), timeout=timeout)
+    return TLS.wrap_socket(sock, server_hostname=HOST) if TLS else sock
 
 
 def request_bytes(path: str) -> bytes:
@@ -79,7 +90,7 @@ def start_hub(data_dir: Path, port: int) -> subprocess.Popen:
         if process.poll() is not None:
             raise RuntimeError(f"the hub exited:\n{process.stdout.read()}")
         try:
-            with socket.create_connection((HOST, port), timeout=5) as probe:
+            with connect(port, 5) as probe:
                 probe.sendall(request_bytes("/hub/ping"))
                 if read_response(probe) == 200:
                     return process
@@ -92,7 +103,7 @@ def start_hub(data_dir: Path, port: int) -> subprocess.Popen:
 def first_page(port: int, timeout: float) -> float:
     """Seconds from a new phone connecting to the last byte of its first page."""
     started = time.perf_counter()
-    with socket.create_connection((HOST, port), timeout=timeout) as sock:
+    with connect(port, timeout) as sock:
         sock.sendall(request_bytes("/hub/join"))
         status = read_response(sock)
     if status != 200:
@@ -105,18 +116,26 @@ def main() -> None:
     parser.add_argument("--idle", type=int, default=100, help="idle keep-alive connections held open")
     parser.add_argument("--new", type=int, default=10, help="new phones timed, one after another")
     parser.add_argument("--timeout", type=float, default=120.0, help="longest wait for one page, seconds")
+    parser.add_argument("--https", action="store_true", help="connect over TLS, as phones do")
     args = parser.parse_args()
 
     print_machine()
     print(f"Load average before: {load_average()}")
     data_dir = Path(tempfile.mkdtemp(prefix="fieldkit-hub-bench-"))
     port = free_port(HOST)
+    global TLS
+    if args.https:  # the hub makes its certificate when it starts; trust it once it exists
+        TLS = ssl.create_default_context()
+        TLS.check_hostname = False
+        TLS.verify_mode = ssl.CERT_NONE
     process = start_hub(data_dir, port)
+    if args.https:
+        TLS = ssl.create_default_context(cafile=str(data_dir / "hub-ca.pem"))
     idle: list[socket.socket] = []
     try:
         opened = time.perf_counter()
         for _ in range(args.idle):
-            sock = socket.create_connection((HOST, port), timeout=args.timeout)
+            sock = connect(port, args.timeout)
             sock.sendall(request_bytes("/hub/join"))
             idle.append(sock)
         served = 0
@@ -156,6 +175,7 @@ def main() -> None:
     print_table(
         [
             ("Measure", "Figure", "Target"),
+            ("Protocol", "HTTPS (TLS)" if args.https else "HTTP", ""),
             (f"Phones' connections answered within 10 s (of {args.idle})", str(served), "all"),
             ("Time to open and answer them", f"{opening:.2f} s", ""),
             (

@@ -67,12 +67,12 @@ def gui_available() -> bool:
 class Running:
     """A served app: its waitress server in a thread, the daily backup, a clean stop."""
 
-    def __init__(self, app, lock, *, host: str, port: int):
+    def __init__(self, app, lock, *, host: str, port: int, tls=None):
         from .backup import DailyBackup
 
         self.app = app
         self.lock = lock
-        self.server = make_server(app, host=host, port=port)
+        self.server = make_server(app, host=host, port=port, tls=tls)
         self.url = server_url(self.server)
         self.token = secrets.token_urlsafe(24)
         app.extensions["fieldkit_window_token"] = self.token
@@ -260,7 +260,9 @@ def serve(app, lock, *, host: str | None = None, port: int = 8080, lan: bool = F
             )
         )
     setup_logging(app.config["DATA_DIR"])
-    running = Running(app, lock, host=host, port=port).start()
+    # A hub answers HTTPS too (phones need it for their location), on the same port.
+    tls = hub.of(app).tls_context(app, host) if lan else None
+    running = Running(app, lock, host=host, port=port, tls=tls).start()
     click.echo(
         _("FieldKit is serving %(folder)s at %(url)s", folder=str(app.config["DATA_DIR"]), url=running.url)
     )
@@ -271,6 +273,12 @@ def serve(app, lock, *, host: str | None = None, port: int = 8080, lan: bool = F
         for url in urls:
             click.echo(f"  {url}")
         click.echo(hub.qr_text(urls[0]))
+        click.echo(
+            _(
+                "Phones check the hub's certificate against this fingerprint (SHA-256): %(fingerprint)s",
+                fingerprint=state.certificate.fingerprint,
+            )
+        )
         click.echo(_("Session PIN for phones: %(pin)s  (change it on the Settings page)", pin=state.pin))
     sys.stdout.flush()
     _stop_on_sigterm()

@@ -30,10 +30,13 @@ import struct
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
 
+from . import certificate
+from .certificate import HubCertificate
 from .i18n import gettext as _
 from .security import safe_next
 
@@ -68,6 +71,7 @@ class Hub:
     main_urls: list[str] = field(default_factory=list)
     failures: list[float] = field(default_factory=list)  # times of wrong PINs since the last clear
     listener: object | None = None
+    certificate: HubCertificate | None = None  # once the hub has served over HTTPS
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def set_pin(self, pin: str | None = None) -> str:
@@ -132,7 +136,7 @@ class Hub:
                 self.urls, self.enabled = list(self.main_urls), True
                 return self.urls
             if self.listener is None:
-                server = make_server(app, host=host, port=port)
+                server = make_server(app, host=host, port=port, tls=self.tls_context(app, host))
                 thread = threading.Thread(target=server.run, name="fieldkit-hub", daemon=True)
                 thread.start()
                 self.listener = server
@@ -140,6 +144,12 @@ class Hub:
             self.enabled = True
         log.info("hub mode on: %s", ", ".join(self.urls))
         return self.urls
+
+    def tls_context(self, app, host: str):
+        """The TLS context phones get, its certificate made or renewed for ``host``'s addresses."""
+        hosts = _interface_addresses() if _any_address(host) else [host]
+        self.certificate = certificate.ensure(Path(app.config["DATA_DIR"]), hosts)
+        return self.certificate.server_context()
 
     def serve_on(self, host: str, port: int) -> list[str]:
         """Turn hub mode on for a main server already listening on ``host:port`` (``--lan``)."""
@@ -228,7 +238,12 @@ class Guard:
 def hub_context():
     """Templates show Settings only to this laptop, and a phone the name it records under."""
     local = is_local_request()
-    return {"hub_local": local, "hub_name": "" if local else session.get("hub_name", "")}
+    state = current_app.extensions.get("fieldkit_hub")
+    return {
+        "hub_local": local,
+        "hub_name": "" if local else session.get("hub_name", ""),
+        "hub_certified": bool(state and state.certificate),
+    }
 
 
 def _safe_next(target: str | None) -> str:
@@ -294,6 +309,54 @@ def qr_svg():
     )
 
 
+@bp.get("/certificate.pem")
+def certificate_pem():
+    """This hub's certificate authority, for a phone to trust once (public: no key in it)."""
+    state = of()
+    if state.certificate is None:
+        abort(404)
+    return current_app.response_class(
+        state.certificate.ca_pem(),
+        mimetype="application/x-x509-ca-cert",
+        headers={
+            "Content-Disposition": 'attachment; filename="fieldkit-hub.crt"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@bp.get("/fingerprint.svg")
+def fingerprint_svg():
+    """The certificate's SHA-256 fingerprint as a QR code, for a phone to compare (Settings page)."""
+    state = of()
+    if state.certificate is None:
+        abort(404)
+    return current_app.response_class(
+        qr_svg_bytes(f"SHA-256 {state.certificate.fingerprint}"),
+        mimetype="image/svg+xml",
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@bp.get("/sw.js")
+def service_worker():
+    """The service worker that keeps the record forms on a phone (static/sw.js), for scope "/"."""
+    from .resources import STATIC_DIR
+
+    return current_app.response_class(
+        (STATIC_DIR / "sw.js").read_bytes(),
+        mimetype="text/javascript",
+        # A new FieldKit version reaches phones at the next page they open.
+        headers={"Service-Worker-Allowed": "/", "Cache-Control": "no-cache"},
+    )
+
+
+@bp.get("/offline")
+def offline():
+    """What a phone out of the hub's reach shows for a page it has not kept (cached by sw.js)."""
+    return render_template("hub/offline.html")
+
+
 # --- addresses and QR codes ------------------------------------------------------------------------
 
 
@@ -324,10 +387,14 @@ def _interface_addresses() -> list[str]:
     return [a for a in dict.fromkeys(found) if not _is_loopback(a)]
 
 
+def _any_address(host: str) -> bool:
+    return host in {"0.0.0.0", "::", ""}  # noqa: S104
+
+
 def addresses(host: str, port: int) -> list[str]:
-    """The URLs phones can use to reach a listener on ``host:port``."""
-    hosts = _interface_addresses() if host in {"0.0.0.0", "::", ""} else [host]  # noqa: S104
-    return [f"http://{h}:{port}/" for h in hosts] or [f"http://{host}:{port}/"]
+    """The HTTPS URLs phones can use to reach a listener on ``host:port``."""
+    hosts = _interface_addresses() if _any_address(host) else [host]
+    return [f"https://{h}:{port}/" for h in hosts] or [f"https://{host}:{port}/"]
 
 
 def qr_svg_bytes(text: str) -> bytes:

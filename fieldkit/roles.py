@@ -160,6 +160,10 @@ ROUTES: dict[str, Access] = {
         )
     },
     "hub.qr_svg": _OWNER_ONLY,
+    "hub.fingerprint_svg": _OWNER_ONLY,
+    "hub.certificate_pem": _FIELD_OPEN,
+    "hub.service_worker": _FIELD_OPEN,
+    "hub.offline": _FIELD_OPEN,
     "hub.join": _FIELD_OPEN,
     "hub.ping": _FIELD_OPEN,
     "instance.focus": _OWNER_ONLY,  # and the window token of instance.json

@@ -12,6 +12,7 @@ import time
 from waitress.server import create_server
 
 from .db import connect
+from .https import serve_https_too
 
 #: Sized for a community hub: 25 phones keep about 100 idle keep-alive connections open, a
 #: big meeting several hundred. Waitress's default limit (100, counting its own sockets) made
@@ -103,8 +104,10 @@ def free_port_near(port: int, host: str = "127.0.0.1", tries: int = 50) -> int:
     return free_port(host)
 
 
-def make_server(app, host: str = "127.0.0.1", port: int = 0, threads: int = THREADS):
+def make_server(app, host: str = "127.0.0.1", port: int = 0, threads: int = THREADS, tls=None):
     """A waitress server bound to host:port (0 picks a free port); call ``.run()`` to serve.
+
+    With ``tls`` (an ``ssl.SSLContext``) the same port answers HTTPS as well as plain HTTP.
 
     :raises PortInUse: if another program listens on ``port``.
     """
@@ -127,6 +130,8 @@ def make_server(app, host: str = "127.0.0.1", port: int = 0, threads: int = THRE
         if error.errno != errno.EADDRINUSE:
             raise
         raise PortInUse(port, free_port_near(port, host)) from None
+    if tls is not None:
+        serve_https_too(server, tls)
     # Hold one connection for the server's life. Each request opens and closes its own, and
     # when the last connection to a WAL database closes SQLite checkpoints and syncs the file:
     # ~10 ms added to every request, 5x the cost of recording an issue. The same connection

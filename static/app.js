@@ -26,19 +26,35 @@
     root.querySelectorAll("form.draft[data-draft-key]").forEach(setUpDraft);
   }
 
+  // Sentences for scripts, translated by the page (base.html's #script-text).
+  function scriptText(name, values) {
+    var box = document.getElementById("script-text");
+    var text = (box && box.dataset[name]) || "";
+    Object.keys(values || {}).forEach(function (key) { text = text.split("{" + key + "}").join(values[key]); });
+    return text;
+  }
+
   function setUpLocate(button) {
     if (!("geolocation" in navigator)) { button.hidden = true; return; }
     var status = document.getElementById(button.dataset.statusId);
     button.addEventListener("click", function () {
+      if (window.isSecureContext === false) {  // browsers refuse location over plain http
+        status.textContent = scriptText("gpsInsecure") || status.dataset.failed;
+        return;
+      }
       status.textContent = status.dataset.busy;
       navigator.geolocation.getCurrentPosition(function (position) {
         var form = button.form;
+        var metres = Math.round(position.coords.accuracy);
         form.elements.lat.value = position.coords.latitude.toFixed(6);
         form.elements.lon.value = position.coords.longitude.toFixed(6);
-        form.elements.gps_accuracy.value = Math.round(position.coords.accuracy);
-        status.textContent = "";
-      }, function () { status.textContent = status.dataset.failed; },
-      { enableHighAccuracy: true, timeout: 20000, maximumAge: 60000 });
+        form.elements.gps_accuracy.value = metres;
+        form.elements.gps_accuracy.dispatchEvent(new Event("input", { bubbles: true }));
+        status.textContent = scriptText("gpsFound", { metres: metres.toLocaleString(document.documentElement.lang || undefined) });
+      }, function (error) {
+        var name = { 1: "gpsDenied", 2: "gpsUnavailable", 3: "gpsTimeout" }[error.code];
+        status.textContent = (name && scriptText(name)) || status.dataset.failed;
+      }, { enableHighAccuracy: true, timeout: 20000, maximumAge: 60000 });
     });
   }
 
@@ -162,6 +178,13 @@
   function forget(form) {
     localStorage.removeItem(keyOf(form));
     if (form.dataset.draftKey) { localStorage.removeItem(DRAFT_PREFIX + form.dataset.draftKey); }
+    var photos = window.FieldKitPhotos;  // static/photos.js: photos kept until the hub confirms
+    return Promise.resolve(photos ? photos.forget(photos.key(form)) : null);
+  }
+
+  function outboxDone(form) {
+    var token = form.elements.form_token && form.elements.form_token.value;
+    return window.FieldKitOutbox && token ? window.FieldKitOutbox.done(token) : Promise.resolve();
   }
 
   function scheduleRetry(form, delay) {
@@ -182,10 +205,8 @@
       .then(function (response) {
         inFlight = false;
         if (response.redirected && response.ok) {
-          forget(form);
           showStatus(null);
-          location.assign(response.url);
-          return null;
+          return Promise.all([forget(form), outboxDone(form)]).then(function () { location.assign(response.url); });
         }
         if (response.status === 401) {
           // The phone must (re)enter the PIN: the draft stays until the form is sent again.
@@ -195,6 +216,7 @@
         // Any other answer (422 with messages beside the fields, 403 hub off ...): the hub is
         // reachable and saved nothing, so send the form the ordinary way and show its page.
         localStorage.removeItem(keyOf(form));
+        outboxDone(form);
         if (submitter && submitter.name) {
           var carried = document.createElement("input");
           carried.type = "hidden";
@@ -208,6 +230,13 @@
       .catch(function () {
         inFlight = false;
         showStatus("unsaved");
+        // On a phone, the record also waits in the outbox (static/outbox.js), so leaving this
+        // page, or recording another, loses nothing; it is still sent once.
+        var token = form.elements.form_token && form.elements.form_token.value;
+        if (window.FieldKitOutbox && token && form.fieldkitKept !== token) {
+          window.FieldKitOutbox.keep(form, submitter).then(function () { form.fieldkitKept = token; },
+                                                            function () {});
+        }
         delay = Math.min((delay || 750) * 2, 5000);
         scheduleRetry(form, delay);
       });
@@ -229,28 +258,75 @@
     });
   });
 
+  function hubReachable() {
+    var controller = window.AbortController ? new AbortController() : null;
+    var timer = controller ? setTimeout(function () { controller.abort(); }, 4000) : null;
+    return fetch("/hub/ping", { cache: "no-store", credentials: "same-origin",
+                                signal: controller ? controller.signal : undefined })
+      .then(function (response) { clearTimeout(timer); return response.ok; },
+            function () { clearTimeout(timer); return false; });
+  }
+
+  // A form left unsaved comes back into its page and is sent from there (the page then shows the
+  // saved record). On a phone out of the hub's reach, a record already in the outbox stays there
+  // instead, and this form is blank for the next record. The outbox waits for these decisions
+  // (FieldKitRestoring) so that a record is never sent by both at once.
   function restorePending() {
+    var decisions = [];
     document.querySelectorAll("form").forEach(function (form) {
       if (!handled(form)) { return; }
       var stored = localStorage.getItem(keyOf(form));
       if (!stored) { return; }
       try {
         var pending = JSON.parse(stored);
-        Object.keys(pending.values).forEach(function (name) {
-          var field = form.elements[name];
-          if (!field) { return; }
-          if (field instanceof RadioNodeList) {
-            Array.prototype.forEach.call(field, function (option) {
-              option.checked = option.value === pending.values[name];
-            });
-          } else if (field.type === "checkbox") {
-            field.checked = true;
-          } else if (name !== "csrf_token") {
-            field.value = pending.values[name];  // the same form_token: a resend saves once
-          }
-        });
       } catch (e) { localStorage.removeItem(keyOf(form)); return; }
-      showStatus("unsaved");
+      var outbox = window.FieldKitOutbox;
+      var token = pending.values && pending.values.form_token;
+      if (!outbox || !token) { restore(form, pending); return; }
+      decisions.push(Promise.all([outbox.all(), hubReachable()]).then(function (found) {
+        var queued = found[0].filter(function (r) { return r.id === token; })[0];
+        if (queued && !found[1]) {
+          localStorage.removeItem(keyOf(form));
+        } else {
+          restore(form, pending, queued);
+        }
+      }));
+    });
+    window.FieldKitRestoring = Promise.all(decisions).catch(function () {});
+  }
+
+  // The files of a record kept in the outbox go back into the form's file inputs.
+  function restoreFiles(form, record) {
+    if (!record || !window.DataTransfer) { return; }
+    form.querySelectorAll("input[type=file]").forEach(function (input) {
+      var transfer = new DataTransfer();
+      record.fields.forEach(function (pair) {
+        if (pair[0] === input.name && pair[1] instanceof File) { transfer.items.add(pair[1]); }
+      });
+      if (transfer.files.length) { input.files = transfer.files; }
+    });
+  }
+
+  function restore(form, pending, record) {
+    try {
+      Object.keys(pending.values).forEach(function (name) {
+        var field = form.elements[name];
+        if (!field) { return; }
+        if (field instanceof RadioNodeList) {
+          Array.prototype.forEach.call(field, function (option) {
+            option.checked = option.value === pending.values[name];
+          });
+        } else if (field.type === "checkbox") {
+          field.checked = true;
+        } else if (name !== "csrf_token") {
+          field.value = pending.values[name];  // the same form_token: a resend saves once
+        }
+      });
+    } catch (e) { localStorage.removeItem(keyOf(form)); return; }
+    showStatus("unsaved");
+    var photos = window.FieldKitPhotos;  // its photos come back from IndexedDB first
+    Promise.resolve(photos ? photos.ready(form) : null).then(function () {
+      restoreFiles(form, record);
       send(form);
     });
   }

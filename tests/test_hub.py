@@ -230,7 +230,7 @@ def test_settings_switch_listens_on_the_hub_address(app, client):
     state = hub.of(app)
     try:
         page = client.get("/settings/").get_data(as_text=True)
-        assert f"http://127.0.0.2:{app.config['HUB_PORT']}/" in page
+        assert f"https://127.0.0.2:{app.config['HUB_PORT']}/" in page  # phones are sent to HTTPS
         assert state.pin in page
         qr = client.get("/hub/qr.svg")
         assert qr.status_code == 200 and qr.mimetype == "image/svg+xml" and b"<svg" in qr.data

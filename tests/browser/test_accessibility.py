@@ -53,6 +53,7 @@ PAGES = {
     "edit form": "/issues/{id}/edit",
     "history": "/issues/{id}/history",
     "not found": "/issues/no-such-issue",
+    "offline notice": "/hub/offline",
 }
 
 
