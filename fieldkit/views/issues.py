@@ -147,18 +147,22 @@ def new():
             place_lists=place_lists("issues", request.form),
         ), 422
     with transaction(conn):
-        place_queries.learn(conn, "issues", parsed.values, author=author())
-        issue_id = queries.create_issue(
-            conn,
-            parsed.values,
-            author=author(),
-            reporter=reporter,
-            token=token,
-            org=current_app.config["ORG"],
-        )
-        if stored:
-            issue = queries.get_issue(conn, issue_id)
-            attachment_queries.add_attachments(conn, issue, stored, author=author())
+        # Asked again inside the write lock: a double tap's second request may have passed the
+        # check above while the first was still saving; it must then add nothing (not the photos again).
+        issue_id = tokens.seen(conn, token)
+        if issue_id is None:
+            place_queries.learn(conn, "issues", parsed.values, author=author())
+            issue_id = queries.create_issue(
+                conn,
+                parsed.values,
+                author=author(),
+                reporter=reporter,
+                token=token,
+                org=current_app.config["ORG"],
+            )
+            if stored:
+                issue = queries.get_issue(conn, issue_id)
+                attachment_queries.add_attachments(conn, issue, stored, author=author())
     return redirect(url_for("issues.show", issue_id=issue_id), code=303)
 
 
@@ -262,9 +266,10 @@ def add_event(issue_id: str):
             issue, 422, event_errors=errors, event_form=request.form, open_kind=request.form.get("kind")
         )
     with transaction(conn):
-        event_id = event_queries.add_event(conn, issue, parsed.values, author=author(), token=token)
-        if stored:
-            attachment_queries.add_attachments(conn, issue, stored, event_id=event_id, author=author())
+        if not tokens.seen(conn, token):  # again inside the write lock: see new()
+            event_id = event_queries.add_event(conn, issue, parsed.values, author=author(), token=token)
+            if stored:
+                attachment_queries.add_attachments(conn, issue, stored, event_id=event_id, author=author())
     return redirect(url_for("issues.show", issue_id=issue_id, _anchor="timeline"), code=303)
 
 

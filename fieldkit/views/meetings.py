@@ -377,17 +377,19 @@ def new_issue(meeting_id: str):
             place_lists=place_lists("issues", request.form),
         ), 422
     with transaction(conn):
-        place_queries.learn(conn, "issues", parsed.values, author=author())
-        issue_id = issue_queries.create_issue(
-            conn, parsed.values, author=author(), reporter=reporter, org=current_app.config["ORG"]
-        )
-        queries.link_issue(
-            conn,
-            meeting,
-            {"issue_id": issue_id, "outcome": "raised", "language": meeting["language"]},
-            author=author(),
-        )
-        tokens.claim(conn, token, issue_id)
+        # Asked again inside the write lock: a double tap's second request makes no second issue.
+        if not tokens.seen(conn, token):
+            place_queries.learn(conn, "issues", parsed.values, author=author())
+            issue_id = issue_queries.create_issue(
+                conn, parsed.values, author=author(), reporter=reporter, org=current_app.config["ORG"]
+            )
+            queries.link_issue(
+                conn,
+                meeting,
+                {"issue_id": issue_id, "outcome": "raised", "language": meeting["language"]},
+                author=author(),
+            )
+            tokens.claim(conn, token, issue_id)
     return redirect(url_for("meetings.show", meeting_id=meeting_id, _anchor="issues"), code=303)
 
 
