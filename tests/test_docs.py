@@ -36,3 +36,26 @@ def test_readme_documents_every_command(command):
 def test_readme_test_command_is_what_ci_runs():
     ci = (Path(__file__).resolve().parent.parent / ".ci" / "run").read_text()
     assert "scripts/test" in ci and "scripts/test" in README
+
+
+def test_every_test_security_md_names_exists():
+    """SECURITY.md says which test proves each line: each named file and test must be there."""
+    root = Path(__file__).resolve().parent
+    text = (root.parent / "SECURITY.md").read_text(encoding="utf-8")
+    missing = []
+    for cell in text.split("|"):
+        current = None
+        for ref in re.findall(r"`((?:[\w/]+\.py)?(?:::\w+)?)`", cell):
+            path, _, name = ref.partition("::")
+            if path and not Path(path).name.startswith("test_"):
+                current = None  # a module of the code, not a test
+                continue
+            if path:
+                path = path.removeprefix("tests/")
+                current = next((p for p in (root / path, root / "sync" / path) if p.exists()), None)
+                if current is None:
+                    missing.append(path)
+                    continue
+            if name and current is not None and f"def {name}(" not in current.read_text(encoding="utf-8"):
+                missing.append(f"{current.relative_to(root)}::{name}")
+    assert not missing
