@@ -91,6 +91,13 @@ def error_text(key: dict) -> str:
     )
 
 
+def reason(error: Exception) -> str:
+    """A sync error for the command line: in the user's language when central named what it was,
+    else the library's own words (an unusual failure keeps its detail)."""
+    key = error_key(error)
+    return error_text(key) if key["code"] in ERRORS else str(error)
+
+
 def summary_lines(summary: dict) -> list[str]:
     """A plain account of one sync: sent, received, conflicts, what is still pending and why."""
     lines = [

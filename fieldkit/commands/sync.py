@@ -47,7 +47,7 @@ def enroll(ctx, url, code):
     from sync.errors import SyncError
 
     from .. import settings
-    from ..sync_service import open_client
+    from ..sync_service import open_client, reason
 
     if not url.startswith(("http://", "https://")):
         raise click.ClickException(_("the server address must start with http:// or https://"))
@@ -56,7 +56,7 @@ def enroll(ctx, url, code):
         with open_client(app.config, conn, url) as client:
             answer = client.enroll(code, url)
     except SyncError as error:
-        raise click.ClickException(_("enrolment failed: %(reason)s", reason=str(error))) from None
+        raise click.ClickException(_("enrolment failed: %(reason)s", reason=reason(error))) from None
     finally:
         conn.close()
     settings.save(Path(app.config["DATA_DIR"]), {"ORG": answer["org"], "COUNTRY": answer["country"]})
@@ -96,7 +96,7 @@ def sync_command(ctx, quiet):
     from sync import client as sync_client
     from sync.errors import SyncError
 
-    from ..sync_service import open_client, summary_lines
+    from ..sync_service import open_client, reason, summary_lines
 
     app, conn = _open(ctx)
     try:
@@ -138,7 +138,10 @@ def sync_command(ctx, quiet):
                 summary = client.sync()
         except SyncError as error:
             raise click.ClickException(
-                _("sync stopped: %(reason)s (what was already sent or received is kept)", reason=str(error))
+                _(
+                    "sync stopped: %(reason)s (what was already sent or received is kept)",
+                    reason=reason(error),
+                )
             ) from None
         for line in summary_lines(summary.__dict__):
             click.echo(line)

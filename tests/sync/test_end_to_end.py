@@ -185,3 +185,12 @@ def test_bundles_carry_sync_without_a_network_and_twice_changes_nothing(tmp_path
     hub.close()
     conn_a.close()
     time.sleep(0)
+
+
+def test_a_wrong_enrolment_code_is_explained_in_the_devices_language(tmp_path, central_server, monkeypatch):
+    _, url = central_server
+    monkeypatch.setenv("FIELDKIT_LANGUAGE", "fr")
+    done = fieldkit(tmp_path / "device", "enroll", url, "WRONG-CODE-1234", check=False)
+    assert done.returncode == 1
+    assert "échec de l'inscription : Le code d'inscription est erroné, expiré ou déjà utilisé" in done.stderr
+    assert "Traceback" not in done.stderr
