@@ -129,3 +129,27 @@ def test_two_offline_edits_of_one_entry_are_one_dispute(tmp_path, central_server
         assert [field for field, _ in disputes] == ["msgstr"], data
         values = sorted(json.loads(c["value"])[0] for c in json.loads(disputes[0][1]))
         assert values == ["Jafe ya", "Jafe-jafe yi"]
+
+
+def test_a_correction_reaches_a_device_with_no_network_by_bundle(tmp_path, central_server):
+    central, url = central_server
+    device = tmp_path / "device"
+    enrol(central, url, device)
+    conn = connect(central / "fieldkit.db")
+    try:
+        catalog.save(conn, "wo", "", "Issues", "", ["Jafe yi"], author="Awa")
+    finally:
+        conn.close()
+    fieldkit(device, "bundle", "export", str(tmp_path / "out.bundle"))
+    fieldkit(
+        central,
+        "central",
+        "bundle",
+        "import",
+        str(tmp_path / "out.bundle"),
+        "--reply",
+        str(tmp_path / "reply.bundle"),
+    )
+    assert ">Jafe-jafe</a>" in page(device, "/?lang=wo")
+    fieldkit(device, "bundle", "import", str(tmp_path / "reply.bundle"))
+    assert ">Jafe yi</a>" in page(device, "/?lang=wo")
