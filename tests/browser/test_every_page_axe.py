@@ -132,6 +132,7 @@ def test_every_device_page_passes_axe_and_fits_320px(open_page, axe, device, lan
 @pytest.mark.parametrize("lang", CODES)
 def test_every_central_page_passes_axe_and_fits_320px(open_page, axe, central, lang):
     base, urls = central
+    assert len(urls) >= 25
     page = open_in(open_page, base, lang)
     failures = walk(page, axe, base, urls[:1], lang)
     sign_in(page, base, "akosua")
