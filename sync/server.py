@@ -199,8 +199,12 @@ def _stored(conn, device_id: str, dseq: int) -> tuple[dict | None, dict | None]:
 
 def _same_op(a: dict, b: dict) -> bool:
     """Whether two ops with one id are the same change (personal fields erased since aside)."""
-    if isinstance(a.get("fields"), dict) and isinstance(b.get("fields"), dict):
-        declared = consent.DECLARED.get(a.get("tbl"))
+    if (
+        isinstance(a.get("fields"), dict)
+        and isinstance(b.get("fields"), dict)
+        and isinstance(a.get("tbl"), str)
+    ):
+        declared = consent.DECLARED.get(a["tbl"])
         if declared:
             a = dict(a, fields=consent._blank(declared, a["fields"]))
             b = dict(b, fields=consent._blank(declared, b["fields"]))

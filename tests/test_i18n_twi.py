@@ -48,6 +48,7 @@ SAME_IN_TWI = {
     "ID",
     "MB",
     "KB",
+    "UTC",
 }
 PLACEHOLDER = re.compile(r"%\(\w+\)[sdifr]|%%|\{\w+\}")
 TAG = re.compile(r"<[^>]+>")

@@ -198,6 +198,14 @@ def test_the_same_op_id_with_other_content_is_refused_and_the_first_stays(kenya,
     assert result["status"] == "refused" and result["code"] == "op-id-reused"
     assert hub.execute("SELECT title FROM issues WHERE id = ?", (issue,)).fetchone()[0] == "Original title"
 
+    # The same op id again with a table that is not a name (Hypothesis found this 500).
+    odd = dict(forged, tbl=["issues"], fields=json.loads(op[1]))
+    answer = api(
+        central_app, "POST", "/push", token=token_of(bad), body={"device_id": odd["device_id"], "ops": [odd]}
+    )
+    assert answer.status_code == 200
+    assert answer.json()["results"][0]["code"] == "op-id-reused"
+
 
 def test_a_file_only_another_scope_may_read_cannot_be_claimed(make_device, hub):
     from fieldkit.queries import attachments
