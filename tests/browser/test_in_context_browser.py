@@ -13,14 +13,18 @@ from .conftest import PHONE
 from .helpers import describe, no_horizontal_scroll, serious
 
 
-def switch_on(page, server, path: str) -> None:
+#: The switch's name in each language the tests use.
+SWITCH = {"en": "Translate this page", "fr": "Traduire cette page"}
+
+
+def switch_on(page, server, path: str, language: str = "en") -> None:
     page.goto(server.url(path))
-    button = page.get_by_role("button", name="Translate this page")
+    button = page.get_by_role("button", name=SWITCH[language])
     expect(button).to_have_attribute("aria-pressed", "false")
     with page.expect_navigation():
         button.click()
     page.wait_for_url(re.compile(re.escape(path) + "$"))
-    expect(page.get_by_role("button", name="Translate this page")).to_have_attribute("aria-pressed", "true")
+    expect(page.get_by_role("button", name=SWITCH[language])).to_have_attribute("aria-pressed", "true")
 
 
 def entry(url: str) -> tuple[str, str]:
@@ -33,13 +37,14 @@ def test_a_marked_text_opens_its_translate_entry_and_the_page_stays_accessible_a
     open_page, axe, live_server
 ):
     page = open_page(viewport=PHONE, locale="fr-SN")
-    switch_on(page, live_server, "/issues/new")
+    switch_on(page, live_server, "/issues/new", "fr")
     marked = page.locator("nav .i18n-mark[data-msgid='Issues']")
     expect(marked).to_have_text("Problèmes")
     assert page.locator(".i18n-mark").count() > 30
     assert page.title().startswith("Signaler un problème")  # the window title is plain text
     expect(page.get_by_label("Langue", exact=True)).to_be_visible()  # a label still names its field
-    expect(page.get_by_role("complementary")).to_contain_text("Translate: Record an issue")
+    # The list of texts names each one by its English (the catalog's key).
+    expect(page.get_by_role("complementary")).to_contain_text("Traduire : Record an issue")
     found = serious(axe(page))
     assert not found, describe(found)
     fits, detail = no_horizontal_scroll(page, PHONE["width"])

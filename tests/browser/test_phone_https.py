@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from .helpers import describe, no_horizontal_scroll, serious
+from .helpers import describe, no_horizontal_scroll, serious, shown
 from .test_hub_browser import HUB_HOST, PHONE, Hub, join
 
 KISUMU = {"latitude": -0.091702, "longitude": 34.767956, "accuracy": 12}
@@ -50,13 +50,20 @@ def phone(browser):
     assert not problems, "\n".join(problems)
 
 
+def gps_button(page):
+    """The GPS button, on the "where" step of the form (the first step's required fields filled)."""
+    page.get_by_label(re.compile(r"^Title")).fill("Borehole broken")
+    page.get_by_label(re.compile(r"^Sector")).select_option("water")
+    return shown(page, page.get_by_role("button", name="Use this device's location"))
+
+
 def test_gps_granted_over_https_fills_the_coordinates_and_shows_the_accuracy(hub, phone):
     context, page = phone(geolocation=KISUMU, permissions=["geolocation"])
     page.goto(https(hub, "/issues/new"))
     join(page, hub, hub.pin)
     assert urlsplit(page.url).path == "/issues/new"
     assert page.evaluate("window.isSecureContext")
-    page.get_by_role("button", name="Use this device's location").click()
+    gps_button(page).click()
     expect(page.locator("#gps-status")).to_have_text("Location found, accurate to ± 12 m.")
     assert page.get_by_label(re.compile(r"^Latitude")).input_value() == "-0.091702"
     assert page.get_by_label(re.compile(r"^Longitude")).input_value() == "34.767956"
@@ -71,7 +78,7 @@ def test_refused_location_says_how_to_allow_it(hub, phone):
         """() => { navigator.geolocation.getCurrentPosition = (ok, fail) =>
                    setTimeout(() => fail({ code: 1, message: "User denied Geolocation" }), 0); }"""
     )
-    page.get_by_role("button", name="Use this device's location").click()
+    gps_button(page).click()
     expect(page.locator("#gps-status")).to_contain_text("did not allow FieldKit to use its location")
     assert page.get_by_label(re.compile(r"^Latitude")).input_value() == ""
 
@@ -83,7 +90,7 @@ def test_over_plain_http_the_phone_is_told_to_use_the_secure_address(hub, phone)
     page.goto(hub.url("/hub/join?next=/issues/new"))
     expect(page.get_by_role("link", name=re.compile(r"^https:"))).to_be_visible()
     join(page, hub, hub.pin)
-    page.get_by_role("button", name="Use this device's location").click()
+    gps_button(page).click()
     expect(page.locator("#gps-status")).to_contain_text("only over the hub’s secure address")
 
 

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
+from .helpers import shown
 from .test_hub_browser import HUB_HOST, PHONE, Hub, join
 
 
@@ -103,7 +104,7 @@ def test_the_original_is_sent_when_the_user_asks_for_it(hub, phone):
     page.locator("input[name=files]").first.set_input_files(
         {"name": "IMG_0002.jpg", "mimeType": "image/jpeg", "buffer": original}
     )
-    page.get_by_label(re.compile("^Send the original photos")).first.check()
+    shown(page, page.get_by_label(re.compile("^Send the original photos")).first).check()
     with page.expect_navigation(url=re.compile(r"/issues/[0-9a-f-]{20,}$")):
         page.get_by_role("button", name="Save issue").click()
     [(width, height, _size, _type)] = attachments_of(hub, "Pump photo sent whole")

@@ -10,7 +10,7 @@ import pytest
 from fieldkit import datadir, places_import
 from fieldkit.db import connect
 from tests.browser.conftest import PHONE
-from tests.browser.helpers import describe, no_horizontal_scroll
+from tests.browser.helpers import describe, no_horizontal_scroll, shown
 
 PLACES = """region,district,community
 Nairobi,Kibra,Kianda
@@ -51,7 +51,10 @@ def test_pick_a_region_then_a_district_of_that_region_on_a_phone(open_page, keny
     # Without narrowing, the lists hold every district of the country.
     assert offered(page, "district") == ["Embakasi", "Kibra", "Kisumu East", "Naivasha"]
 
-    region = page.get_by_label("Region / province / state")
+    # What and where come first in the form's steps: the title and sector, then the place.
+    page.get_by_label(re.compile(r"^Title")).fill("Borehole broken")
+    page.get_by_label(re.compile(r"^Sector")).select_option("water")
+    region = shown(page, page.get_by_label("Region / province / state"))
     region.press_sequentially("na", delay=60)
     wait_offered(page, "region", ["Nairobi", "Nakuru"])
     region.fill("Nairobi")  # what choosing the suggestion does: the input takes its value
@@ -68,8 +71,6 @@ def test_pick_a_region_then_a_district_of_that_region_on_a_phone(open_page, keny
     violations = axe(page)
     assert not violations, describe(violations)
 
-    page.get_by_label(re.compile(r"^Title")).fill("Borehole broken")
-    page.get_by_label(re.compile(r"^Sector")).select_option("water")
     page.get_by_label("Community / village").fill("kianda")
     page.get_by_role("button", name=re.compile("Save")).first.click()
     page.wait_for_url(re.compile(r"/issues/[0-9a-f-]{36}$"))
