@@ -12,7 +12,6 @@ from playwright.sync_api import expect
 from .conftest import PHONE
 from .helpers import describe, no_horizontal_scroll, serious
 
-
 #: The switch's name in each language the tests use.
 SWITCH = {"en": "Translate this page", "fr": "Traduire cette page"}
 
