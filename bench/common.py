@@ -121,13 +121,14 @@ def run_fieldkit(data_dir: Path, *args: str, env: dict | None = None) -> subproc
 
 
 class Served:
-    """``fieldkit serve`` in a subprocess on 127.0.0.1, with an HTTP client and its memory."""
+    """``fieldkit serve`` (or another serving ``command``, e.g. ``("central", "serve")``) in a
+    subprocess on 127.0.0.1, with an HTTP client and its memory."""
 
-    def __init__(self, data_dir: Path, port: int):
+    def __init__(self, data_dir: Path, port: int, command: tuple[str, ...] = ("serve",)):
         import httpx
 
         self.process = subprocess.Popen(
-            [*FIELDKIT, "--data", str(data_dir), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [*FIELDKIT, "--data", str(data_dir), *command, "--host", "127.0.0.1", "--port", str(port)],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -137,7 +138,7 @@ class Served:
         deadline = time.monotonic() + 60
         while True:
             if self.process.poll() is not None:
-                raise RuntimeError(f"fieldkit serve exited:\n{self.process.stderr.read()}")
+                raise RuntimeError(f"fieldkit {' '.join(command)} exited:\n{self.process.stderr.read()}")
             try:
                 if self.http.get("/static/app.css").status_code == 200:
                     break
@@ -145,7 +146,7 @@ class Served:
                 pass
             if time.monotonic() > deadline:
                 self.close()
-                raise RuntimeError("fieldkit serve did not answer within 60 s")
+                raise RuntimeError(f"fieldkit {' '.join(command)} did not answer within 60 s")
             time.sleep(0.1)
 
     def get(self, path: str, **kwargs):

@@ -21,10 +21,8 @@ import random
 import re
 import shutil
 import sqlite3
-import subprocess
 import sys
 import tempfile
-import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -37,7 +35,6 @@ require_fieldkit()
 
 from common import (  # noqa: E402
     CSRF,
-    FIELDKIT,
     Served,
     load_average,
     print_machine,
@@ -58,39 +55,7 @@ class CentralServed(Served):
     """``fieldkit central serve`` in a subprocess, signed in as one account."""
 
     def __init__(self, data_dir: Path, port: int, username: str):
-        import httpx
-
-        self.process = subprocess.Popen(
-            [
-                *FIELDKIT,
-                "--data",
-                str(data_dir),
-                "central",
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        self.url = f"http://127.0.0.1:{port}"
-        self.http = httpx.Client(base_url=self.url, timeout=60, follow_redirects=False)
-        deadline = time.monotonic() + 60
-        while True:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"fieldkit central serve exited:\n{self.process.stderr.read()}")
-            try:
-                if self.http.get("/static/app.css").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                self.close()
-                raise RuntimeError("fieldkit central serve did not answer within 60 s")
-            time.sleep(0.1)
+        super().__init__(data_dir, port, command=("central", "serve"))
         page = self.http.get("/central/login").text
         token = CSRF.search(page).group(1)
         answer = self.http.post(
