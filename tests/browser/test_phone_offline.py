@@ -133,8 +133,9 @@ def test_a_phone_out_of_range_saves_three_records_and_each_arrives_once(hub, pho
         # A menu tap while offline (the phone's menu is folded): the kept form opens, saying so.
         if page.locator("details.menu").get_attribute("open") is None:
             page.locator("details.menu > summary").click()
-        page.locator("details.menu").get_by_role("link", name="Record an issue").click()
-        page.wait_for_url(re.compile(r"/issues/new$"))
+        # The phone is on /issues/new already: wait for the navigation itself, not for the address.
+        with page.expect_navigation(url=re.compile(r"/issues/new$")):
+            page.locator("details.menu").get_by_role("link", name="Record an issue").click()
         expect(page.locator("#save-status")).to_contain_text("You are offline")
         expect(page.get_by_label(re.compile(r"^Title"))).to_have_value("")
         page.get_by_label(re.compile(r"^Title")).fill(title)
