@@ -183,10 +183,12 @@ def test_restore_waits_for_a_real_running_fieldkit_to_stop(recorded, tmp_path):
     import subprocess
     import sys
     import time
+    import urllib.request
 
     from fieldkit.server import free_port
 
     folder = backup.make_backup(recorded, tmp_path / "usb")
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("FIELDKIT_")}
     server = subprocess.Popen(
         [
@@ -197,16 +199,21 @@ def test_restore_waits_for_a_real_running_fieldkit_to_stop(recorded, tmp_path):
             str(recorded),
             "serve",
             "--port",
-            str(free_port()),
+            str(port),
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env=env,
     )
     try:
+        # Running means answering (and, from then on, stopping cleanly when told to).
         deadline = time.monotonic() + 30
-        while not (recorded / "instance.json").exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/hub/ping", timeout=2).close()
+                break
+            except OSError:
+                time.sleep(0.05)
         result = cli(recorded, "restore", str(folder))
         assert result.exit_code != 0 and "close it" in result.output
     finally:
