@@ -34,6 +34,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
+from flask_wtf.csrf import generate_csrf
 
 from . import certificate
 from .certificate import HubCertificate
@@ -220,7 +221,8 @@ class Guard:
         g.hub_local = False
         hub = of()
         if not hub.enabled:
-            return render_template("hub/off.html"), 403
+            # The header tells a phone's outbox "not now" (try again later), not "refused".
+            return render_template("hub/off.html"), 403, {"X-FieldKit-Hub": "off"}
         if not _joined(hub):
             return roles.Caller(roles.ANYONE)
         return roles.Caller(roles.PHONE, name=session["hub_name"])
@@ -294,8 +296,9 @@ def join():
 
 @bp.get("/ping")
 def ping():
-    """Cheap reachability check for phones holding unsaved drafts."""
-    return {"ok": True}
+    """Cheap reachability check for phones holding unsaved drafts. It also carries this session's
+    CSRF token, so a record kept in a phone's outbox under an older token can still be sent."""
+    return {"ok": True, "csrf": generate_csrf()}
 
 
 @bp.get("/qr.svg")

@@ -182,6 +182,17 @@
     return Promise.resolve(photos ? photos.forget(photos.key(form)) : null);
   }
 
+  function keepPhotos(form) {
+    var photos = window.FieldKitPhotos;
+    var files = [];
+    form.querySelectorAll("input[type=file][name=files]").forEach(function (input) {
+      files = files.concat(Array.prototype.slice.call(input.files));
+    });
+    var box = document.getElementById("script-text");
+    if (!photos || !files.length || !box || !box.dataset.phone) { return Promise.resolve(); }  // phones only
+    return photos.keep(photos.key(form), files).catch(function () {});
+  }
+
   function outboxDone(form) {
     var token = form.elements.form_token && form.elements.form_token.value;
     return window.FieldKitOutbox && token ? window.FieldKitOutbox.done(token) : Promise.resolve();
@@ -214,9 +225,10 @@
           return null;
         }
         // Any other answer (422 with messages beside the fields, 403 hub off ...): the hub is
-        // reachable and saved nothing, so send the form the ordinary way and show its page.
+        // reachable and saved nothing, so send the form the ordinary way and show its page. Its
+        // photos wait as the form's photo draft, so the page with the messages has them again;
+        // a record in the outbox stays there until a save with its token is confirmed.
         localStorage.removeItem(keyOf(form));
-        outboxDone(form);
         if (submitter && submitter.name) {
           var carried = document.createElement("input");
           carried.type = "hidden";
@@ -224,8 +236,7 @@
           carried.value = submitter.value;
           form.appendChild(carried);
         }
-        HTMLFormElement.prototype.submit.call(form);
-        return null;
+        return keepPhotos(form).then(function () { HTMLFormElement.prototype.submit.call(form); });
       })
       .catch(function () {
         inFlight = false;
@@ -282,6 +293,10 @@
       } catch (e) { localStorage.removeItem(keyOf(form)); return; }
       var outbox = window.FieldKitOutbox;
       var token = pending.values && pending.values.form_token;
+      if (token && form.elements.form_token && form.elements.form_token.value === token) {
+        localStorage.removeItem(keyOf(form));  // the hub's page shows this very record already
+        return;
+      }
       if (!outbox || !token) { restore(form, pending); return; }
       decisions.push(Promise.all([outbox.all(), hubReachable()]).then(function (found) {
         var queued = found[0].filter(function (r) { return r.id === token; })[0];

@@ -210,7 +210,7 @@
     root.querySelectorAll("input[type=file][name=files]").forEach(setUp);
   }
 
-  window.FieldKitPhotos = { ready: ready, forget: forget, key: formKey, shrink: shrink, db: db };
+  window.FieldKitPhotos = { ready: ready, forget: forget, keep: save, key: formKey, shrink: shrink, db: db };
   document.addEventListener("DOMContentLoaded", function () { scan(document); });
   document.addEventListener("htmx:load", function (event) {
     if (event.target !== document.body) { scan(event.target); }

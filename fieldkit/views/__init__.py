@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 
 from flask import current_app, g, request
@@ -98,6 +99,18 @@ def place_lists(table: str, values, *, typing: str | None = None) -> dict:
     return place_queries.options(get_db(), table, country, values, typing=typing)
 
 
+FORM_TOKEN = re.compile(r"[0-9a-f-]{16,64}")
+
+
+def kept_form_token() -> str | None:
+    """The one-time token of the form just sent, for the page that shows it again with its
+    errors: nothing was saved under it, so the corrected form (or a phone's outbox sending the
+    same record) still saves once. Only for the form that was sent (templates pass it to that
+    form's ``guard``); every other form on the page gets a fresh token."""
+    token = request.form.get("form_token", "") if request.method == "POST" else ""
+    return token if FORM_TOKEN.fullmatch(token) else None
+
+
 def register(app) -> None:
     from . import blobs, evidence, home, in_context, issues, meetings, places, text_translations, translate
     from . import settings as settings_views
@@ -105,6 +118,7 @@ def register(app) -> None:
 
     app.context_processor(page_context)
     app.jinja_env.globals["new_form_token"] = uuid7
+    app.jinja_env.globals["kept_form_token"] = kept_form_token
     app.jinja_env.filters["tag_list"] = tag_list
     app.jinja_env.filters["org_name"] = org_name
     app.jinja_env.filters["coordinate"] = coordinate_text
