@@ -329,3 +329,32 @@ def test_back_in_range_on_the_same_page_a_refused_record_opens_with_its_messages
         "SELECT count(*) FROM attachments a JOIN issues i ON i.id = a.issue_id "
         f"WHERE i.title = '{title}' AND a.width = 1600"
     ) == [(1,)]
+
+
+def test_a_refused_record_is_discarded_only_when_the_phone_user_confirms(hub, link, phone):
+    context, page = phone("Thandiwe Dlamini")
+    title = "Duplicate of the clinic report, typed twice"
+    link.cut()
+    page.reload()
+    page.get_by_label(re.compile(r"^Title")).fill(title)
+    page.get_by_label(re.compile(r"^Sector")).select_option("health")
+    shown(page, page.get_by_label(re.compile(r"^Date observed"))).fill("2099-01-01")
+    page.get_by_role("button", name="Save issue").click()
+    wait_for(lambda: outbox_size(page) == 1, page)
+    link.restore()
+    page.goto(https(link, "/meetings/"))
+    refused = page.locator("#outbox .outbox-refused")
+    expect(refused.locator("li strong")).to_have_text(title, timeout=30_000)
+
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    refused.get_by_role("button", name="Discard").click()
+    wait_for(lambda: len(asked) == 1, page)
+    assert "will be lost" in asked[0]
+    expect(refused.locator("li strong")).to_have_text(title)  # kept: the user said no
+    assert outbox_size(page) == 1
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    refused.get_by_role("button", name="Discard").click()
+    expect(page.locator("#outbox")).to_be_hidden()
+    assert outbox_size(page) == 0 and count(hub, title) == 0
