@@ -780,3 +780,61 @@ def m22_ui_languages(conn):
         );
         """,
     )
+
+
+@migration
+def m25_resolved_without_an_event(conn):
+    """An issue set to resolved on its edit form (or arriving resolved) has no "resolved" event
+    on its timeline, so ``m20_dashboard`` left its resolution date empty: it counted as resolved
+    in the dashboard's sector × status figures but not in the resolutions per month nor the
+    median days to resolution. Its resolution date is now the first "resolved" event if there is
+    one, else, while it is resolved, the day its status was set (its ``updated_at``); a later
+    event no longer empties it.
+    """
+    from .records import RESOLVED_STATUS, RESPONSE_KINDS
+
+    def quoted(values) -> str:
+        return ", ".join("'" + value.replace("'", "''") + "'" for value in values)
+
+    responses, resolved = quoted(RESPONSE_KINDS), quoted([RESOLVED_STATUS])
+
+    def first(issue: str, condition: str) -> str:
+        return (
+            f"(SELECT MIN(occurred_on) FROM issue_events e WHERE e.issue_id = {issue} "
+            f"AND e.{condition} AND e.deleted = 0)"
+        )
+
+    def days(on: str) -> str:
+        # A day before the report (an answer recorded late) counts as 0 days.
+        return f"MAX(0, CAST(julianday({on}) - julianday(substr(created_at, 1, 10)) AS INTEGER))"
+
+    def assignments(issue: str) -> str:
+        response = first(issue, f"kind IN ({responses})")
+        resolution = (
+            f"COALESCE({first(issue, f'status = {resolved}')}, CASE WHEN status = {resolved} "
+            "THEN COALESCE(resolved_on, substr(COALESCE(updated_at, created_at), 1, 10)) END)"
+        )
+        return (
+            f"first_response_on = {response}, resolved_on = {resolution}, "
+            f"response_days = {days(response)}, resolution_days = {days(resolution)}"
+        )
+
+    derive_event = f"UPDATE issues SET {assignments('NEW.issue_id')} WHERE id = NEW.issue_id;"
+    derive_issue = f"UPDATE issues SET {assignments('NEW.id')} WHERE id = NEW.id;"
+    run_script(
+        conn,
+        f"""
+        DROP TRIGGER issue_events_first_dates;
+        DROP TRIGGER issue_events_first_dates_again;
+        CREATE TRIGGER issue_events_first_dates AFTER INSERT ON issue_events
+            WHEN NEW.kind IN ({responses}) OR NEW.status = {resolved}
+        BEGIN {derive_event} END;
+        CREATE TRIGGER issue_events_first_dates_again AFTER UPDATE ON issue_events BEGIN {derive_event} END;
+        CREATE TRIGGER issues_resolved_without_an_event AFTER UPDATE OF status ON issues
+            WHEN NEW.status = {resolved} AND NEW.resolved_on IS NULL
+        BEGIN {derive_issue} END;
+        CREATE TRIGGER issues_arriving_resolved AFTER INSERT ON issues WHEN NEW.status = {resolved}
+        BEGIN {derive_issue} END;
+        UPDATE issues SET {assignments("issues.id")} WHERE status = {resolved} AND resolved_on IS NULL;
+        """,
+    )

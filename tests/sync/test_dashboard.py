@@ -164,6 +164,35 @@ def test_the_figures_count_the_records_exactly(central):
     assert months[ago(80)[:7]][1] == 1
 
 
+def test_an_issue_resolved_on_its_edit_form_counts_in_every_resolution_figure(central):
+    """No "resolved" event on its timeline: it is resolved on the day its status was set, in the
+    resolutions per month and the median as in sector x status, and a later answer keeps that."""
+    app, conn, seeded = central
+    school = seeded["KE"]["issues"][3]  # reported 10 days ago, answered after 1 day
+    issues.update_issue(conn, school, {"status": "resolved"}, author="t")
+    today = conn.execute("SELECT substr(updated_at, 1, 10) FROM issues WHERE id = ?", (school,)).fetchone()[0]
+    resolved_after = (date.fromisoformat(today) - date.fromisoformat(ago(10))).days
+    f = figures_for(app, conn, country="KE")
+    assert f["resolved"] == 2
+    months = {m["month"]: m["resolved"] for m in f["months"]}
+    assert sum(months.values()) == 2 and months[today[:7]] >= 1
+    assert f["median_resolution"] in (20, resolved_after, (20 + resolved_after) / 2)
+    client = signed_in(app, "amina", "long enough 1")
+    assert listed(client, f["resolved_href"]) == 2
+
+    respond(conn, school, ago(0))  # a later answer does not empty the resolution date
+    assert tuple(
+        conn.execute("SELECT resolved_on, resolution_days FROM issues WHERE id = ?", (school,)).fetchone()
+    ) == (
+        today,
+        resolved_after,
+    )
+    issues.update_issue(conn, school, {"status": "in_progress"}, author="t")  # reopened: stays first resolved
+    assert tuple(conn.execute("SELECT resolved_on FROM issues WHERE id = ?", (school,)).fetchone()) == (
+        today,
+    )
+
+
 def test_a_partner_and_a_period_narrow_every_figure(central):
     app, conn, _seeded = central
     f = figures_for(app, conn, country="KE", org="haki-maji")
