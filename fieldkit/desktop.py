@@ -263,26 +263,30 @@ def serve(app, lock, *, host: str | None = None, port: int = 8080, lan: bool = F
     # A hub answers HTTPS too (phones need it for their location), on the same port.
     tls = hub.of(app).tls_context(app, host) if lan else None
     running = Running(app, lock, host=host, port=port, tls=tls).start()
-    click.echo(
-        _("FieldKit is serving %(folder)s at %(url)s", folder=str(app.config["DATA_DIR"]), url=running.url)
-    )
-    if lan:
-        state = hub.of(app)
-        urls = state.serve_on(host, running.server.effective_port)
-        click.echo(_("Community hub: phones on this Wi-Fi open"))
-        for url in urls:
-            click.echo(f"  {url}")
-        click.echo(hub.qr_text(urls[0]))
+    _stop_on_sigterm()  # from here a stop (SIGTERM, Ctrl+C) ends the server cleanly
+    try:
         click.echo(
             _(
-                "Phones check the hub's certificate against this fingerprint (SHA-256): %(fingerprint)s",
-                fingerprint=state.certificate.fingerprint,
+                "FieldKit is serving %(folder)s at %(url)s",
+                folder=str(app.config["DATA_DIR"]),
+                url=running.url,
             )
         )
-        click.echo(_("Session PIN for phones: %(pin)s  (change it on the Settings page)", pin=state.pin))
-    sys.stdout.flush()
-    _stop_on_sigterm()
-    try:
+        if lan:
+            state = hub.of(app)
+            urls = state.serve_on(host, running.server.effective_port)
+            click.echo(_("Community hub: phones on this Wi-Fi open"))
+            for url in urls:
+                click.echo(f"  {url}")
+            click.echo(hub.qr_text(urls[0]))
+            click.echo(
+                _(
+                    "Phones check the hub's certificate against this fingerprint (SHA-256): %(fingerprint)s",
+                    fingerprint=state.certificate.fingerprint,
+                )
+            )
+            click.echo(_("Session PIN for phones: %(pin)s  (change it on the Settings page)", pin=state.pin))
+        sys.stdout.flush()
         while running.thread.is_alive():
             running.thread.join(0.5)
     except KeyboardInterrupt:
