@@ -786,10 +786,14 @@ def m22_ui_languages(conn):
 def m25_resolved_without_an_event(conn):
     """An issue set to resolved on its edit form (or arriving resolved) has no "resolved" event
     on its timeline, so ``m20_dashboard`` left its resolution date empty: it counted as resolved
-    in the dashboard's sector × status figures but not in the resolutions per month nor the
-    median days to resolution. Its resolution date is now the first "resolved" event if there is
-    one, else, while it is resolved, the day its status was set (its ``updated_at``); a later
-    event no longer empties it.
+    in the dashboard's sector x status figures but not in the resolutions per month nor the
+    median days to resolution.
+
+    Its resolution date is now the first "resolved" event if there is one, else, while it is
+    resolved, the day of its last change (``updated_at``). Like every derived column it is a
+    function of the converged row and its timeline only (never of the order in which a replica
+    received the ops), so every replica derives the same: it is recomputed whenever the events,
+    the status or ``updated_at`` change.
     """
     from .records import RESOLVED_STATUS, RESPONSE_KINDS
 
@@ -812,7 +816,7 @@ def m25_resolved_without_an_event(conn):
         response = first(issue, f"kind IN ({responses})")
         resolution = (
             f"COALESCE({first(issue, f'status = {resolved}')}, CASE WHEN status = {resolved} "
-            "THEN COALESCE(resolved_on, substr(COALESCE(updated_at, created_at), 1, 10)) END)"
+            "THEN substr(COALESCE(updated_at, created_at), 1, 10) END)"
         )
         return (
             f"first_response_on = {response}, resolved_on = {resolution}, "
@@ -830,8 +834,8 @@ def m25_resolved_without_an_event(conn):
             WHEN NEW.kind IN ({responses}) OR NEW.status = {resolved}
         BEGIN {derive_event} END;
         CREATE TRIGGER issue_events_first_dates_again AFTER UPDATE ON issue_events BEGIN {derive_event} END;
-        CREATE TRIGGER issues_resolved_without_an_event AFTER UPDATE OF status ON issues
-            WHEN NEW.status = {resolved} AND NEW.resolved_on IS NULL
+        CREATE TRIGGER issues_resolved_without_an_event AFTER UPDATE OF status, updated_at ON issues
+            WHEN NEW.status = {resolved} OR OLD.status = {resolved}
         BEGIN {derive_issue} END;
         CREATE TRIGGER issues_arriving_resolved AFTER INSERT ON issues WHEN NEW.status = {resolved}
         BEGIN {derive_issue} END;
