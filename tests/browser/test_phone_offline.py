@@ -121,6 +121,22 @@ def outbox_size(page):
     raise AssertionError("the page kept navigating")
 
 
+def save_out_of_range(page, link, title, sector, observed_on, photo=None):
+    """Walk out of range, reopen the kept form, fill it (with a photo) and save: it waits in the outbox."""
+    link.cut()
+    page.reload()
+    expect(page.locator("#save-status")).to_contain_text("You are offline")
+    page.get_by_label(re.compile(r"^Title")).fill(title)
+    page.get_by_label(re.compile(r"^Sector")).select_option(sector)
+    if photo:
+        page.locator("input[name=files]").first.set_input_files(photo)
+        expect(page.locator("input[name=files]").first).to_have_attribute("data-photos-ready", "1")
+    shown(page, page.get_by_label(re.compile(r"^Date observed"))).fill(observed_on)
+    page.get_by_role("button", name="Save issue").click()
+    expect(page.locator("#save-status")).to_contain_text("Not saved yet")
+    wait_for(lambda: outbox_size(page) == 1, page)
+
+
 def test_offline_mid_form_then_a_reload_then_back_saves_the_record_and_its_photo_once(hub, link, phone):
     context, page = phone("Achieng")
     title = "Latrine pit full, seen offline"
@@ -200,19 +216,8 @@ def test_a_record_the_hub_refuses_is_shown_with_its_reason_and_corrected_not_los
     is back; the phone says so and why, and the record, with its photo, is corrected and saved once."""
     context, page = phone("Fatou Ndiaye")
     title = "School latrine roof fallen, date mistyped"
-    link.cut()
-    page.reload()
-    expect(page.locator("#save-status")).to_contain_text("You are offline")
-    page.get_by_label(re.compile(r"^Title")).fill(title)
-    page.get_by_label(re.compile(r"^Sector")).select_option("education")
-    page.locator("input[name=files]").first.set_input_files(
-        {"name": "IMG_0202.jpg", "mimeType": "image/jpeg", "buffer": phone_photo(1800, 1200, seed=7)}
-    )
-    expect(page.locator("input[name=files]").first).to_have_attribute("data-photos-ready", "1")
-    shown(page, page.get_by_label(re.compile(r"^Date observed"))).fill("2099-03-14")
-    page.get_by_role("button", name="Save issue").click()
-    expect(page.locator("#save-status")).to_contain_text("Not saved yet")
-    wait_for(lambda: outbox_size(page) == 1, page)
+    photo = {"name": "IMG_0202.jpg", "mimeType": "image/jpeg", "buffer": phone_photo(1800, 1200, seed=7)}
+    save_out_of_range(page, link, title, "education", "2099-03-14", photo)
 
     # Back in range, on another page: the hub refuses the record; the phone keeps it and says why.
     link.restore()
@@ -300,18 +305,8 @@ def test_back_in_range_on_the_same_page_a_refused_record_opens_with_its_messages
     retry meets the refusal and shows the hub's form with the message, the values and the photo."""
     context, page = phone("Kwame Mensah")
     title = "Clinic fridge broken, year mistyped"
-    link.cut()
-    page.reload()
-    page.get_by_label(re.compile(r"^Title")).fill(title)
-    page.get_by_label(re.compile(r"^Sector")).select_option("health")
-    page.locator("input[name=files]").first.set_input_files(
-        {"name": "IMG_0303.jpg", "mimeType": "image/jpeg", "buffer": phone_photo(2000, 1500, seed=9)}
-    )
-    expect(page.locator("input[name=files]").first).to_have_attribute("data-photos-ready", "1")
-    shown(page, page.get_by_label(re.compile(r"^Date observed"))).fill("2099-05-01")
-    page.get_by_role("button", name="Save issue").click()
-    expect(page.locator("#save-status")).to_contain_text("Not saved yet")
-    wait_for(lambda: outbox_size(page) == 1, page)
+    photo = {"name": "IMG_0303.jpg", "mimeType": "image/jpeg", "buffer": phone_photo(2000, 1500, seed=9)}
+    save_out_of_range(page, link, title, "health", "2099-05-01", photo)
 
     link.restore()
     expect(page.locator("#f-observed_on-error")).to_have_text("This date is in the future.", timeout=30_000)
@@ -334,13 +329,7 @@ def test_back_in_range_on_the_same_page_a_refused_record_opens_with_its_messages
 def test_a_refused_record_is_discarded_only_when_the_phone_user_confirms(hub, link, phone):
     context, page = phone("Thandiwe Dlamini")
     title = "Duplicate of the clinic report, typed twice"
-    link.cut()
-    page.reload()
-    page.get_by_label(re.compile(r"^Title")).fill(title)
-    page.get_by_label(re.compile(r"^Sector")).select_option("health")
-    shown(page, page.get_by_label(re.compile(r"^Date observed"))).fill("2099-01-01")
-    page.get_by_role("button", name="Save issue").click()
-    wait_for(lambda: outbox_size(page) == 1, page)
+    save_out_of_range(page, link, title, "health", "2099-01-01")
     link.restore()
     page.goto(https(link, "/meetings/"))
     refused = page.locator("#outbox .outbox-refused")
