@@ -87,6 +87,11 @@
     timer = setTimeout(flush, RETRY_MS);
   }
 
+  // The hub's cheap answer: whether it can be reached, and this session's CSRF token.
+  function ping() {
+    return fetch("/hub/ping", { cache: "no-store", credentials: "same-origin" });
+  }
+
   function put(record) {
     return store("readwrite", function (s) { return s.put(record); });
   }
@@ -113,7 +118,7 @@
 
   // A token from an older session (cookies cleared, the phone joined again): the current one.
   function renewToken(record) {
-    return fetch("/hub/ping", { cache: "no-store", credentials: "same-origin" })
+    return ping()
       .then(function (response) { return response.json(); })
       .then(function (answer) {
         record.fields = record.fields.map(function (pair) {
@@ -228,7 +233,7 @@
   // messages beside the fields, with the values; its photos wait as the form's photo draft. It
   // stays in the outbox (no longer marked refused) until a save with its token is confirmed.
   function correct(record) {
-    fetch("/hub/ping", { cache: "no-store", credentials: "same-origin" }).then(function (response) {
+    ping().then(function (response) {
       if (!response.ok) { throw new Error("no hub"); }
       delete record.refused;
       var files = record.fields.filter(function (pair) { return pair[1] instanceof File; });
@@ -294,7 +299,7 @@
   });
 
   function start() {
-    fetch("/hub/ping", { cache: "no-store", credentials: "same-origin" })
+    ping()
       .then(function (response) { if (!response.ok) { throw new Error("no hub"); } flush(); })
       .catch(function () { say(text("offline")); later(); });
   }

@@ -99,6 +99,14 @@ def count(hub, title):
     return hub.count(f"SELECT count(*) FROM issues WHERE title = '{title}'")[0][0]
 
 
+def shrunk_photos(hub, title):
+    """How many photos of the issue titled ``title`` the hub holds at the phone's 1600 px."""
+    return hub.count(
+        "SELECT count(*) FROM attachments a JOIN issues i ON i.id = a.issue_id "
+        f"WHERE i.title = '{title}' AND a.width = 1600"
+    )[0][0]
+
+
 def wait_for(predicate, page, timeout=30_000):
     """Poll ``predicate`` until it holds, letting the page run (no fixed sleep)."""
     for _ in range(timeout // 250):
@@ -161,10 +169,7 @@ def test_offline_mid_form_then_a_reload_then_back_saves_the_record_and_its_photo
     page.wait_for_url(re.compile(r"/issues/[0-9a-f-]{20,}$"), timeout=30_000)
     wait_for(lambda: outbox_size(page) == 0, page)
     assert count(hub, title) == 1
-    assert hub.count(
-        "SELECT count(*) FROM attachments a JOIN issues i ON i.id = a.issue_id "
-        f"WHERE i.title = '{title}' AND a.width = 1600"
-    ) == [(1,)]
+    assert shrunk_photos(hub, title) == 1
     assert hub.count(
         f"SELECT DISTINCT author FROM sync_ops o JOIN issues i ON i.id = o.row_id WHERE i.title = '{title}'"
     ) == [("Achieng",)]
@@ -249,10 +254,7 @@ def test_a_record_the_hub_refuses_is_shown_with_its_reason_and_corrected_not_los
     wait_for(lambda: outbox_size(page) == 0, page)
     assert count(hub, title) == 1
     assert hub.count(f"SELECT observed_on FROM issues WHERE title = '{title}'") == [("2026-11-20",)]
-    assert hub.count(
-        "SELECT count(*) FROM attachments a JOIN issues i ON i.id = a.issue_id "
-        f"WHERE i.title = '{title}' AND a.width = 1600"
-    ) == [(1,)]
+    assert shrunk_photos(hub, title) == 1
     expect(page.locator("#outbox")).to_be_hidden()
 
 
@@ -320,10 +322,7 @@ def test_back_in_range_on_the_same_page_a_refused_record_opens_with_its_messages
     page.wait_for_url(re.compile(r"/issues/[0-9a-f-]{20,}$"))
     wait_for(lambda: outbox_size(page) == 0, page)
     assert count(hub, title) == 1
-    assert hub.count(
-        "SELECT count(*) FROM attachments a JOIN issues i ON i.id = a.issue_id "
-        f"WHERE i.title = '{title}' AND a.width = 1600"
-    ) == [(1,)]
+    assert shrunk_photos(hub, title) == 1
 
 
 def test_a_refused_record_is_discarded_only_when_the_phone_user_confirms(hub, link, phone):
